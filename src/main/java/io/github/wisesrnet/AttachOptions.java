@@ -1,0 +1,182 @@
+package io.github.wisesrnet;
+
+import org.deeplearning4j.nn.conf.inputs.InputType;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Options for {@link WiseSrNet#attach(org.deeplearning4j.nn.graph.ComputationGraph, int, AttachOptions)}. Unset
+ * values fall back to the chosen {@link Head}'s defaults (the paper's settings).
+ *
+ * <pre>{@code
+ * AttachOptions options = AttachOptions.builder()
+ *         .head(Head.WISE_SRNET)
+ *         .inputTypes(InputType.convolutional(224, 224, 3))
+ *         .freezeBackbone(true)
+ *         .build();
+ * }</pre>
+ */
+public final class AttachOptions {
+
+    private final Head head;
+    private final InputType[] inputTypes;
+    private final Integer poolSize;
+    private final Boolean nonNegative;
+    private final boolean bias;
+    private final Double dropout;
+    private final boolean freezeBackbone;
+    private final String featureMapVertex;
+
+    private AttachOptions(Builder b) {
+        this.head = b.head;
+        this.inputTypes = b.inputTypes == null ? null : b.inputTypes.clone();
+        this.poolSize = b.poolSize;
+        this.nonNegative = b.nonNegative;
+        this.bias = b.bias;
+        this.dropout = b.dropout;
+        this.freezeBackbone = b.freezeBackbone;
+        this.featureMapVertex = b.featureMapVertex;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults: the {@link Head#WISE_SRNET} head with the paper's settings. */
+    public static AttachOptions defaults() {
+        return builder().build();
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.head = head;
+        b.inputTypes = inputTypes;
+        b.poolSize = poolSize;
+        b.nonNegative = nonNegative;
+        b.bias = bias;
+        b.dropout = dropout;
+        b.freezeBackbone = freezeBackbone;
+        b.featureMapVertex = featureMapVertex;
+        return b;
+    }
+
+    public Head head() {
+        return head;
+    }
+
+    /** The network input types, or null to take them from the graph where it can tell. */
+    public InputType[] inputTypes() {
+        return inputTypes == null ? null : inputTypes.clone();
+    }
+
+    /** Pre-pooling window: the explicit value, else the head's default (0 = the paper's rule). */
+    public int poolSize() {
+        return poolSize != null ? poolSize : head.defaultPoolSize();
+    }
+
+    public boolean nonNegative() {
+        return nonNegative != null ? nonNegative : head.nonNegative();
+    }
+
+    public boolean bias() {
+        return bias;
+    }
+
+    /** Dropout (probability of dropping) before the dense layer: the explicit value, else the head's. */
+    public double dropout() {
+        return dropout != null ? dropout : head.dropout();
+    }
+
+    public boolean freezeBackbone() {
+        return freezeBackbone;
+    }
+
+    /** The vertex whose output is the feature map, or null to find it from the graph's structure. */
+    public String featureMapVertex() {
+        return featureMapVertex;
+    }
+
+    @Override
+    public String toString() {
+        return "AttachOptions{head=" + head + ", inputTypes=" + Arrays.toString(inputTypes) + ", poolSize="
+                + poolSize() + ", nonNegative=" + nonNegative() + ", bias=" + bias + ", dropout=" + dropout()
+                + ", freezeBackbone=" + freezeBackbone + ", featureMapVertex=" + featureMapVertex + "}";
+    }
+
+    public static final class Builder {
+        private Head head = Head.WISE_SRNET;
+        private InputType[] inputTypes;
+        private Integer poolSize;
+        private Boolean nonNegative;
+        private boolean bias = true;
+        private Double dropout;
+        private boolean freezeBackbone;
+        private String featureMapVertex;
+
+        private Builder() {
+        }
+
+        public Builder head(Head head) {
+            this.head = Objects.requireNonNull(head, "head");
+            return this;
+        }
+
+        /**
+         * The type of each network input, e.g. {@code InputType.convolutional(224, 224, 3)}. DL4J does not store
+         * input types in a ComputationGraph, so this is needed unless the graph already has a Wise-SrNet head.
+         */
+        public Builder inputTypes(InputType... inputTypes) {
+            if (inputTypes == null || inputTypes.length == 0) {
+                throw new IllegalArgumentException("inputTypes: give one InputType per network input");
+            }
+            this.inputTypes = inputTypes.clone();
+            return this;
+        }
+
+        /** Pre-pooling window for the spatial-weighting and flatten heads; 1 = none, 0 = the paper's rule. */
+        public Builder poolSize(int poolSize) {
+            if (poolSize < 0) {
+                throw new IllegalArgumentException("poolSize must be >= 0 (0 = the paper's rule), got " + poolSize);
+            }
+            this.poolSize = poolSize;
+            return this;
+        }
+
+        public Builder nonNegative(boolean nonNegative) {
+            this.nonNegative = nonNegative;
+            return this;
+        }
+
+        public Builder bias(boolean bias) {
+            this.bias = bias;
+            return this;
+        }
+
+        /** Probability of dropping each pooled value before the dense layer (Keras's convention), in [0, 1). */
+        public Builder dropout(double dropProbability) {
+            if (dropProbability < 0 || dropProbability >= 1) {
+                throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropProbability);
+            }
+            this.dropout = dropProbability;
+            return this;
+        }
+
+        /** Freeze every backbone layer (train the head only). */
+        public Builder freezeBackbone(boolean freezeBackbone) {
+            this.freezeBackbone = freezeBackbone;
+            return this;
+        }
+
+        /** Name the vertex whose output is the feature map, when the graph's structure is ambiguous. */
+        public Builder featureMapVertex(String vertexName) {
+            this.featureMapVertex = vertexName;
+            return this;
+        }
+
+        public AttachOptions build() {
+            return new AttachOptions(this);
+        }
+    }
+}

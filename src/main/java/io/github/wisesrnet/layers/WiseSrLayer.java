@@ -1,0 +1,288 @@
+package io.github.wisesrnet.layers;
+
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import lombok.NoArgsConstructor;
+import lombok.ToString;
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.constraint.NonNegativeConstraint;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.dropout.IDropout;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.nn.weights.WeightInitDistribution;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Map;
+
+/**
+ * Wise-SrNet spatial-weighting head: the configuration of a native DL4J layer that turns a CNN feature map into
+ * one value per channel, replacing global average pooling.
+ *
+ * <p>Computation (Rahimzadeh et al., "Wise-SrNet"): average-pool {@code p x p} with stride {@code p} ('valid', so
+ * trailing rows and columns that do not fill a window are dropped), then a depthwise convolution whose kernel
+ * covers the whole pooled map, plus a per-channel bias, flattened:
+ * <pre>
+ *   out[n, c] = b[c] + sum_{i,j} W[c, i, j] * avgpool_p(x)[n, c, i, j]
+ * </pre>
+ * With the non-negative constraint (default) {@code W} is clipped to {@code >= 0} after every update, exactly as
+ * Keras's {@code NonNeg} in the reference code.
+ *
+ * <p>Shapes: input {@code [N, C, H, W]} (NCHW) or {@code [N, H, W, C]} (NHWC), read from the {@link InputType};
+ * output {@code [N, C]}. Parameters: {@code "W"} of shape {@code [C, H/p, W/p]} and {@code "b"} of shape
+ * {@code [1, C]}. The kernel size is derived from the incoming map and is never set by hand, so the network must be
+ * built with input types ({@code setInputTypes(...)}); {@link io.github.wisesrnet.WiseSrNet#attach} does this.
+ *
+ * <p>Runtime: {@link WiseSrLayerImpl}; parameters: {@link WiseSrParamInitializer}.
+ */
+@Data
+@NoArgsConstructor
+@ToString(callSuper = true)
+@EqualsAndHashCode(callSuper = true)
+public class WiseSrLayer extends FeedForwardLayer {
+
+    /** Pool size meaning "choose by the paper's rule from the map size". */
+    public static final int AUTO_POOL_SIZE = 0;
+    /** The paper pre-pools with 2 up to this map side and with 3 above it. */
+    static final int PAPER_SMALL_MAP_MAX_SIDE = 10;
+
+    /** Requested pool size; {@link #AUTO_POOL_SIZE} for the paper's rule. */
+    private int requestedPoolSize = AUTO_POOL_SIZE;
+    private boolean nonNegative = true;
+    private boolean hasBias = true;
+    /** Dropout on the layer's [N, C] output, training only; null for none. */
+    private IDropout outputDropout;
+
+    // Derived from the input type in setNIn(InputType, ...):
+    private CNN2DFormat dataFormat = CNN2DFormat.NCHW;
+    private long inputHeight;
+    private long inputWidth;
+    private int poolSize;
+    private long kernelHeight;
+    private long kernelWidth;
+
+    private WiseSrLayer(Builder builder) {
+        super(builder);
+        this.requestedPoolSize = builder.poolSize;
+        this.nonNegative = builder.nonNegative;
+        this.hasBias = builder.hasBias;
+        this.outputDropout = builder.outputDropout;
+        if (builder.inputType != null) {
+            setNIn(builder.inputType, true);
+        }
+        initializeConstraints(builder);
+        if (nonNegative) {
+            // Through DL4J's own constraint list, so the optimizer clips W after every update like Keras's NonNeg.
+            NonNegativeConstraint nonNeg = new NonNegativeConstraint();
+            nonNeg.setParams(new HashSet<>(initializer().weightKeys(this)));
+            if (constraints == null) {
+                constraints = new ArrayList<>();
+            }
+            constraints.add(nonNeg);
+        }
+    }
+
+    /**
+     * The paper's pre-pooling rule: 2 for final maps up to 10x10, 3 above. For a map too small for that window the
+     * largest window that still fits is used (1 = no pre-pooling), so auto never fails on a valid map.
+     */
+    public static int paperPoolSize(long height, long width) {
+        int rule = Math.max(height, width) <= PAPER_SMALL_MAP_MAX_SIDE ? 2 : 3;
+        return (int) Math.max(1, Math.min(rule, Math.min(height, width)));
+    }
+
+    /** True when the kernel size is known, i.e. the layer has seen its input type. */
+    public boolean isInputSizeKnown() {
+        return kernelHeight > 0 && kernelWidth > 0;
+    }
+
+    public boolean hasBias() {
+        return hasBias;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+            Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
+            boolean initializeParams, DataType networkDataType) {
+        requireInputSizeKnown();
+        WiseSrLayerImpl layer = new WiseSrLayerImpl(conf, networkDataType);
+        layer.setListeners(trainingListeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(paramTable);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    @Override
+    public ParamInitializer initializer() {
+        return WiseSrParamInitializer.getInstance();
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        InputType.InputTypeConvolutional cnn = requireCnn(inputType);
+        return InputType.feedForward(cnn.getChannels());
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        InputType.InputTypeConvolutional cnn = requireCnn(inputType);
+        if (nIn <= 0 || override) {
+            nIn = cnn.getChannels();
+        } else if (nIn != cnn.getChannels()) {
+            throw new IllegalArgumentException(describe() + " was configured for " + nIn + " channels but receives "
+                    + cnn + ". Remove nIn(...) from the builder and let the input type set it.");
+        }
+        nOut = nIn;
+        dataFormat = cnn.getFormat();
+        inputHeight = cnn.getHeight();
+        inputWidth = cnn.getWidth();
+        poolSize = requestedPoolSize == AUTO_POOL_SIZE ? paperPoolSize(inputHeight, inputWidth) : requestedPoolSize;
+        if (inputHeight < poolSize || inputWidth < poolSize) {
+            throw new IllegalArgumentException(describe() + ": the feature map " + inputHeight + "x" + inputWidth
+                    + " is smaller than the pool size " + poolSize + ". Use poolSize(1) (no pre-pooling), a pool size"
+                    + " of at most " + Math.min(inputHeight, inputWidth) + ", or a larger input image.");
+        }
+        kernelHeight = inputHeight / poolSize;
+        kernelWidth = inputWidth / poolSize;
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        requireCnn(inputType);
+        return null; // consumes the 4d map directly
+    }
+
+    @Override
+    public LayerMemoryReport getMemoryReport(InputType inputType) {
+        InputType outputType = getOutputType(-1, inputType);
+        long pooledPerExample = nIn * kernelHeight * kernelWidth;
+        long paramCount = initializer().numParams(this);
+        return new LayerMemoryReport.Builder(layerName, WiseSrLayer.class, inputType, outputType)
+                .standardMemory(paramCount, 0)
+                // the pooled map and its product with W are the only working arrays
+                .workingMemory(0, 2 * pooledPerExample, 0, 2 * pooledPerExample)
+                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+                .build();
+    }
+
+    @Override
+    public WiseSrLayer clone() {
+        WiseSrLayer clone = (WiseSrLayer) super.clone();
+        if (outputDropout != null) {
+            clone.outputDropout = outputDropout.clone();
+        }
+        return clone;
+    }
+
+    void requireInputSizeKnown() {
+        if (!isInputSizeKnown()) {
+            throw new IllegalStateException(describe() + " does not know the size of its input feature map. Build the"
+                    + " network with setInputTypes(InputType.convolutional(height, width, channels)), give the"
+                    + " builder inputType(...), or use WiseSrNet.attach(...), which does this for you.");
+        }
+    }
+
+    private InputType.InputTypeConvolutional requireCnn(InputType inputType) {
+        if (!(inputType instanceof InputType.InputTypeConvolutional)) {
+            throw new IllegalArgumentException(describe() + " expects a convolutional feature map (InputType.Type.CNN,"
+                    + " rank 4) but received " + inputType + ". Place it directly after the last convolutional"
+                    + " layer, before any pooling or flattening.");
+        }
+        return (InputType.InputTypeConvolutional) inputType;
+    }
+
+    private String describe() {
+        return "WiseSrLayer" + (layerName == null ? "" : " \"" + layerName + "\"");
+    }
+
+    /**
+     * Builder with the paper's defaults: pool size by the paper's rule, non-negative weights, bias, weights
+     * Normal(0, 0.01), bias 0, no output dropout.
+     */
+    public static class Builder extends FeedForwardLayer.Builder<Builder> {
+        private int poolSize = AUTO_POOL_SIZE;
+        private boolean nonNegative = true;
+        private boolean hasBias = true;
+        private IDropout outputDropout;
+        private InputType inputType;
+
+        public Builder() {
+            this.weightInitFn = new WeightInitDistribution(new NormalDistribution(0, 0.01));
+            this.biasInit = 0.0;
+            this.activationFn = Activation.IDENTITY.getActivationFunction();
+        }
+
+        /**
+         * Side of the average-pooling window (and its stride) before the spatial weighting: 1 = no pre-pooling;
+         * {@link WiseSrLayer#AUTO_POOL_SIZE} (default) = the paper's rule, 2 for maps up to 10x10 and 3 above.
+         */
+        public Builder poolSize(int poolSize) {
+            if (poolSize < 0) {
+                throw new IllegalArgumentException("poolSize must be >= 1 (or 0 for the paper's rule), got "
+                        + poolSize);
+            }
+            this.poolSize = poolSize;
+            return this;
+        }
+
+        /** Keep the spatial weights non-negative (clipped after each update). Default true, as in the paper. */
+        public Builder nonNegative(boolean nonNegative) {
+            this.nonNegative = nonNegative;
+            return this;
+        }
+
+        /** Per-channel bias. Default true, as in the paper. */
+        public Builder hasBias(boolean hasBias) {
+            this.hasBias = hasBias;
+            return this;
+        }
+
+        /**
+         * Dropout on the layer's output during training, given as the probability of <em>dropping</em> a value
+         * (Keras's convention: 0.5 drops half). 0 = none (default).
+         */
+        public Builder outputDropout(double dropProbability) {
+            if (dropProbability < 0 || dropProbability >= 1) {
+                throw new IllegalArgumentException("outputDropout must be in [0, 1), got " + dropProbability);
+            }
+            this.outputDropout = dropProbability == 0 ? null : new Dropout(1.0 - dropProbability);
+            return this;
+        }
+
+        /** Any DL4J dropout (note: DL4J's {@code Dropout(p)} takes the <em>retain</em> probability). */
+        public Builder outputDropout(IDropout dropout) {
+            this.outputDropout = dropout;
+            return this;
+        }
+
+        /**
+         * The incoming feature map, for use without {@code setInputTypes(...)} on the network. Normally not needed:
+         * the network passes its input types to the layer.
+         */
+        public Builder inputType(InputType featureMap) {
+            this.inputType = featureMap;
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public WiseSrLayer build() {
+            return new WiseSrLayer(this);
+        }
+    }
+}

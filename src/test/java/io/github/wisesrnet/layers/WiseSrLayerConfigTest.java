@@ -1,0 +1,144 @@
+package io.github.wisesrnet.layers;
+
+import io.github.wisesrnet.TestNets;
+import org.deeplearning4j.exception.DL4JInvalidInputException;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Sizes derived from the input type, parameter shapes, defaults and clear errors. */
+class WiseSrLayerConfigTest {
+
+    @ParameterizedTest(name = "{0}x{1} -> p={2}, kernel {3}x{4}")
+    @CsvSource({
+            "7, 7, 2, 3, 3",     // ResNet50 at 224: the paper's 3x3 kernel
+            "16, 16, 3, 5, 5",   // at 512: 5x5
+            "10, 10, 2, 5, 5",   // the rule's boundary
+            "11, 11, 3, 3, 3",
+            "5, 9, 2, 2, 4",     // non-square; 'valid' drops the last row
+            "1, 1, 1, 1, 1",     // too small for pre-pooling: auto falls back to 1
+            "2, 8, 2, 1, 4"})
+    void paperRuleSetsPoolAndKernel(int h, int w, int p, int kH, int kW) {
+        WiseSrLayer layer = new WiseSrLayer.Builder().inputType(InputType.convolutional(h, w, 64)).build();
+        assertEquals(p, layer.getPoolSize());
+        assertEquals(kH, layer.getKernelHeight());
+        assertEquals(kW, layer.getKernelWidth());
+        assertEquals(64, layer.getNIn());
+        assertEquals(64, layer.getNOut());
+        assertEquals(64L * (kH * kW + 1), layer.initializer().numParams(layer));
+    }
+
+    @Test
+    void paramTableHasThePromisedShapes() {
+        ComputationGraph net = TestNets.convHeadOutput(TestNets.cnn(7, 7, 3, CNN2DFormat.NHWC), 32,
+                new WiseSrLayer.Builder().build(), 5, DataType.FLOAT, new Sgd(0.1), 1);
+        assertArrayEquals(new long[]{32, 3, 3}, net.getLayer("head").getParam("W").shape());
+        assertArrayEquals(new long[]{1, 32}, net.getLayer("head").getParam("b").shape());
+        assertEquals(0.0, net.getLayer("head").getParam("b").sumNumber().doubleValue());
+        double std = net.getLayer("head").getParam("W").stdNumber().doubleValue();
+        assertTrue(std > 0.005 && std < 0.02, "W should start as Normal(0, 0.01), std was " + std);
+        assertEquals(CNN2DFormat.NHWC, ((WiseSrLayer) net.getLayer("head").conf().getLayer()).getDataFormat());
+    }
+
+    @Test
+    void noBiasMeansNoBiasParameter() {
+        ComputationGraph net = TestNets.convHeadOutput(TestNets.cnn(4, 4, 3, CNN2DFormat.NCHW), 8,
+                new WiseSrLayer.Builder().hasBias(false).poolSize(1).build(), 2, DataType.FLOAT, new Sgd(0.1), 1);
+        assertNull(net.getLayer("head").paramTable().get("b"));
+        assertEquals(8 * 16, net.getLayer("head").numParams());
+    }
+
+    @Test
+    void outputDropoutOnlyActsInTraining() {
+        ComputationGraph net = TestNets.convHeadOutput(TestNets.cnn(4, 4, 3, CNN2DFormat.NCHW), 64,
+                new WiseSrLayer.Builder().outputDropout(0.5).build(), 2, DataType.FLOAT, new Sgd(0.1), 1);
+        net.getLayer("head").getParam("W").assign(1.0);
+        var x = Nd4j.ones(DataType.FLOAT, 2, 3, 4, 4);
+        var inference = net.feedForward(x, false).get("head");
+        var training = net.feedForward(x, true).get("head");
+        assertEquals(0, inference.eq(0.0).castTo(DataType.INT32).sumNumber().intValue());
+        int zeros = training.eq(0.0).castTo(DataType.INT32).sumNumber().intValue();
+        assertTrue(zeros > 20 && zeros < 108, "about half of 128 values should be dropped, got " + zeros);
+    }
+
+    @Test
+    void mapSmallerThanPoolSizeIsAClearError() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new WiseSrLayer.Builder().poolSize(3)
+                .inputType(InputType.convolutional(2, 5, 8)).build());
+        assertTrue(e.getMessage().contains("smaller than the pool size 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("poolSize(1)"), e.getMessage());
+    }
+
+    @Test
+    void nonConvolutionalInputTypeIsAClearError() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new WiseSrLayer.Builder().inputType(InputType.feedForward(10)).build());
+        assertTrue(e.getMessage().contains("expects a convolutional feature map"), e.getMessage());
+    }
+
+    @Test
+    void missingInputTypeIsAClearError() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().graphBuilder()
+                .addInputs("in")
+                .addLayer("head", new WiseSrLayer.Builder().nIn(8).build(), "in")
+                .addLayer("out", new OutputLayer.Builder().nIn(8).nOut(2).activation(Activation.SOFTMAX).build(),
+                        "head")
+                .setOutputs("out").build();
+        var e = assertThrows(IllegalStateException.class, () -> new ComputationGraph(conf).init());
+        assertTrue(e.getMessage().contains("setInputTypes"), e.getMessage());
+    }
+
+    @Test
+    void wrongRankAndChannelsAreClearErrors() {
+        ComputationGraph net = headOnly(InputType.convolutional(4, 4, 8));
+        var rank = assertThrows(DL4JInvalidInputException.class,
+                () -> net.outputSingle(Nd4j.ones(DataType.FLOAT, 2, 8)));
+        assertTrue(rank.getMessage().contains("rank 4"), rank.getMessage());
+
+        var channels = assertThrows(DL4JInvalidInputException.class,
+                () -> net.outputSingle(Nd4j.ones(DataType.FLOAT, 2, 5, 4, 4)));
+        assertTrue(channels.getMessage().contains("[minibatch, 8, 4, 4] (NCHW)"), channels.getMessage());
+
+        var swapped = assertThrows(DL4JInvalidInputException.class,
+                () -> net.outputSingle(Nd4j.ones(DataType.FLOAT, 2, 4, 4, 8)));
+        assertTrue(swapped.getMessage().contains("NCHW vs NHWC"), swapped.getMessage());
+
+        var size = assertThrows(DL4JInvalidInputException.class,
+                () -> net.outputSingle(Nd4j.ones(DataType.FLOAT, 2, 8, 6, 6)));
+        assertTrue(size.getMessage().contains("another input size"), size.getMessage());
+    }
+
+    @Test
+    void builderRejectsBadOptions() {
+        assertThrows(IllegalArgumentException.class, () -> new WiseSrLayer.Builder().poolSize(-1));
+        assertThrows(IllegalArgumentException.class, () -> new WiseSrLayer.Builder().outputDropout(1.0));
+    }
+
+    private static ComputationGraph headOnly(InputType input) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
+                .updater(new Sgd(0.1)).graphBuilder()
+                .addInputs("in")
+                .addLayer("head", new WiseSrLayer.Builder().build(), "in")
+                .addLayer("out", new OutputLayer.Builder().nOut(2).activation(Activation.SOFTMAX).build(), "head")
+                .setOutputs("out").setInputTypes(input).build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.wisesrnet.layers;
+
+import io.github.wisesrnet.TestNets;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * With identical weights, WiseSrLayer equals DL4J's own SubsamplingLayer(AVG) + DepthwiseConvolution2D + flatten
+ * composition in outputs and in every gradient (float, within 1e-5 of the largest magnitude).
+ */
+class WiseSrLayerEquivalenceTest {
+
+    private static final double TOLERANCE = 1e-5;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            for (int p = 1; p <= 3; p++) {
+                cases.add(Arguments.of(format, p, 7, 7));
+                cases.add(Arguments.of(format, p, 5, 9));
+            }
+        }
+        cases.add(Arguments.of(CNN2DFormat.NCHW, 3, 16, 16));
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} p={1} map={2}x{3}")
+    @MethodSource("cases")
+    void sameOutputsAndGradientsAsDl4jComposition(CNN2DFormat format, int p, int h, int w) {
+        int channels = 6;
+        InputType input = TestNets.cnn(h, w, 3, format);
+        ComputationGraph fused = TestNets.convHeadOutput(input, channels,
+                new WiseSrLayer.Builder().poolSize(p).build(), 4, DataType.FLOAT, null, 7);
+        ComputationGraph reference = composition(input, channels, p, h / p, w / p, format);
+
+        // Same weights everywhere; the head's W is random and of normal size so differences would show.
+        reference.setParams(Nd4j.rand(DataType.FLOAT, reference.params().shape()).subi(0.5));
+        fused.getLayer("conv").setParams(reference.getLayer("conv").params().dup());
+        fused.getLayer("out").setParams(reference.getLayer("out").params().dup());
+        INDArray depthwiseW = reference.getLayer("dw").getParam("W"); // [kH, kW, C, 1]
+        fused.getLayer("head").getParam("W").assign(toWiseSr(depthwiseW));
+        fused.getLayer("head").getParam("b").assign(reference.getLayer("dw").getParam("b"));
+
+        INDArray x = TestNets.randomInput(input, 5, DataType.FLOAT, 3);
+        INDArray y = TestNets.labels(5, 4, DataType.FLOAT);
+
+        Map<String, INDArray> fusedActs = fused.feedForward(x, false);
+        Map<String, INDArray> refActs = reference.feedForward(x, false);
+        assertClose(refActs.get("dw").reshape(5, channels), fusedActs.get("head"), "head output");
+        assertClose(refActs.get("out"), fusedActs.get("out"), "network output");
+
+        Gradient gFused = gradient(fused, x, y);
+        Gradient gRef = gradient(reference, x, y);
+        for (String key : new String[]{"conv_W", "conv_b", "out_W", "out_b"}) {
+            assertClose(gRef.getGradientFor(key), gFused.getGradientFor(key), key);
+        }
+        assertClose(toWiseSr(gRef.getGradientFor("dw_W")), gFused.getGradientFor("head_W"), "head W gradient");
+        assertClose(gRef.getGradientFor("dw_b").reshape(1, channels), gFused.getGradientFor("head_b"),
+                "head b gradient");
+    }
+
+    private static ComputationGraph composition(InputType input, int channels, int p, int kH, int kW,
+            CNN2DFormat format) {
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
+                .seed(7).dataType(DataType.FLOAT).updater(new NoOp()).weightInit(WeightInit.XAVIER)
+                .graphBuilder()
+                .addInputs("in")
+                .addLayer("conv", new ConvolutionLayer.Builder(1, 1).nOut(channels).activation(Activation.TANH)
+                        .convolutionMode(ConvolutionMode.Truncate).dataFormat(format).build(), "in");
+        String previous = "conv";
+        if (p > 1) {
+            b.addLayer("pool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(p, p)
+                    .stride(p, p).convolutionMode(ConvolutionMode.Truncate).dataFormat(format).build(), previous);
+            previous = "pool";
+        }
+        b.addLayer("dw", new DepthwiseConvolution2D.Builder(kH, kW).depthMultiplier(1).stride(1, 1)
+                        .convolutionMode(ConvolutionMode.Truncate).activation(Activation.IDENTITY).dataFormat(format)
+                        .build(), previous)
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(4)
+                        .activation(Activation.SOFTMAX).build(), "dw")
+                .setOutputs("out")
+                .setInputTypes(input);
+        ComputationGraph net = new ComputationGraph(b.build());
+        net.init();
+        return net;
+    }
+
+    /** DepthwiseConvolution2D's [kH, kW, C, 1] weights as WiseSrLayer's [C, kH, kW]. */
+    private static INDArray toWiseSr(INDArray depthwise) {
+        return depthwise.reshape(depthwise.size(0), depthwise.size(1), depthwise.size(2)).permute(2, 0, 1).dup('c');
+    }
+
+    private static Gradient gradient(ComputationGraph net, INDArray x, INDArray y) {
+        net.setInputs(x);
+        net.setLabels(y);
+        net.computeGradientAndScore();
+        return net.gradient();
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-12);
+        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(diff <= TOLERANCE * scale, what + ": max difference " + diff + " vs largest value " + scale);
+    }
+}
