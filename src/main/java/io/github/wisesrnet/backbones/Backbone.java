@@ -1,0 +1,204 @@
+package io.github.wisesrnet.backbones;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * CNN backbones: networks that end at their final convolutional feature map, ready for a head from
+ * {@link io.github.wisesrnet.WiseSrNet#attach}, or complete with Keras's classifier top. Each builds initialized
+ * from a seed (He init, ready to train from scratch) and reports its minimum input size and its feature map for a
+ * given input.
+ *
+ * <p>The ImageNet architectures follow {@code keras.applications} layer for layer, with Keras's layer names (see
+ * each builder); their parameter counts equal Keras's (InceptionV3: see {@link #INCEPTION_V3}). Inputs are NCHW,
+ * {@code [batch, channels, height, width]}, unless an NHWC {@link InputType} is passed; any size at or above
+ * {@link #minimumInputSize()} works, square or not.
+ * The default updater is the paper's SGD (learning rate 0.045, Nesterov momentum 0.9).
+ *
+ * <pre>{@code
+ * ComputationGraph features = Backbone.RESNET50.featureExtractor(224, 224, 3);     // ends at conv5_block3_out
+ * ComputationGraph model = WiseSrNet.attach(features, 6, InputType.convolutional(224, 224, 3));
+ * }</pre>
+ */
+public enum Backbone {
+    /** Two 'valid' 3x3 convolutions (16 and 32 filters): receptive field 5, for the generated spatial data. */
+    TINY(SmallCnn.TINY),
+    /** Four conv-BN-ReLU blocks (32, 64, 128, 128 filters) with 2x2 max pooling after the first three. */
+    SMALL_CNN(SmallCnn.SMALL),
+    /** ResNet50 v1 (Keras {@code resnet.ResNet50}): 7x7x2048 at 224; minimum input 32. */
+    RESNET50(new ResNet50Builder()),
+    /**
+     * InceptionV3 (Keras {@code inception_v3.InceptionV3}): 5x5x2048 at 224, 8x8 at 299; minimum input 75. Its
+     * BatchNormalization layers learn a scale (gamma, initialized to 1) where Keras has none, so it has 17,216 more
+     * parameters than Keras's (DL4J cannot learn beta without gamma).
+     */
+    INCEPTION_V3(new InceptionV3Builder()),
+    /** DenseNet121 (Keras {@code densenet.DenseNet121}): 7x7x1024 at 224; minimum input 32. */
+    DENSENET121(DenseNetBuilder.DENSENET121),
+    /** DenseNet169 (Keras {@code densenet.DenseNet169}): 7x7x1664 at 224; minimum input 32. */
+    DENSENET169(DenseNetBuilder.DENSENET169),
+    /** Xception (Keras {@code xception.Xception}): 7x7x2048 at 224, 10x10 at 299; minimum input 71. */
+    XCEPTION(new XceptionBuilder());
+
+    /** Seed of the overloads without one. */
+    public static final long DEFAULT_SEED = 42;
+
+    private final Architecture architecture;
+
+    Backbone(Architecture architecture) {
+        this.architecture = architecture;
+    }
+
+    /** The network without a classifier, ending at the final feature map, initialized from {@link #DEFAULT_SEED}. */
+    public ComputationGraph featureExtractor(int height, int width, int channels) {
+        return featureExtractor(height, width, channels, DEFAULT_SEED);
+    }
+
+    /**
+     * The network without a classifier (Keras's {@code include_top=False}), ending at the final feature map (the
+     * last activation), initialized from {@code seed}. Input: NCHW images of {@code height x width x channels}.
+     *
+     * @throws IllegalArgumentException if a side is below {@link #minimumInputSize()} or {@code channels < 1}
+     */
+    public ComputationGraph featureExtractor(int height, int width, int channels, long seed) {
+        return featureExtractor(nchw(height, width, channels), seed);
+    }
+
+    /**
+     * {@link #featureExtractor(int, int, int, long)} for an input type, whose data format (NCHW or NHWC) every
+     * layer then uses.
+     */
+    public ComputationGraph featureExtractor(InputType.InputTypeConvolutional input, long seed) {
+        return initialized(featureExtractorConfiguration(input, seed));
+    }
+
+    /** {@link #classifier(int, int, int, int, long)} initialized from {@link #DEFAULT_SEED}. */
+    public ComputationGraph classifier(int height, int width, int channels, int numClasses) {
+        return classifier(height, width, channels, numClasses, DEFAULT_SEED);
+    }
+
+    /**
+     * The whole network with Keras's {@code include_top=True} classifier: the feature extractor, then
+     * {@code avg_pool} (global average pooling) and {@code predictions} (dense softmax output layer with
+     * cross-entropy loss, Glorot uniform init). Input: NCHW.
+     *
+     * @throws IllegalArgumentException for a side below {@link #minimumInputSize()}, {@code channels < 1} or
+     *                                  {@code numClasses < 1}
+     */
+    public ComputationGraph classifier(int height, int width, int channels, int numClasses, long seed) {
+        return classifier(nchw(height, width, channels), numClasses, seed);
+    }
+
+    /** {@link #classifier(int, int, int, int, long)} for an input type (NCHW or NHWC). */
+    public ComputationGraph classifier(InputType.InputTypeConvolutional input, int numClasses, long seed) {
+        return initialized(classifierConfiguration(input, numClasses, seed));
+    }
+
+    /**
+     * The configuration behind {@link #featureExtractor(InputType.InputTypeConvolutional, long)}, with input types
+     * set (so every layer knows its nIn); no parameters are allocated.
+     */
+    public ComputationGraphConfiguration featureExtractorConfiguration(InputType.InputTypeConvolutional input,
+            long seed) {
+        GraphBlocks blocks = start(input, seed);
+        return blocks.build(architecture.addFeatureLayers(blocks, GraphBlocks.INPUT));
+    }
+
+    /**
+     * The configuration behind {@link #classifier(InputType.InputTypeConvolutional, int, long)}, with input types
+     * set; no parameters are allocated. Useful to count parameters of large networks cheaply.
+     */
+    public ComputationGraphConfiguration classifierConfiguration(InputType.InputTypeConvolutional input,
+            int numClasses, long seed) {
+        if (numClasses < 1) {
+            throw new IllegalArgumentException(cliName() + ": numClasses must be at least 1, received " + numClasses);
+        }
+        GraphBlocks blocks = start(input, seed);
+        String features = architecture.addFeatureLayers(blocks, GraphBlocks.INPUT);
+        return blocks.build(blocks.classifierTop(features, numClasses));
+    }
+
+    /** Smallest input side this backbone accepts (Keras's minimum for the ImageNet architectures). */
+    public int minimumInputSize() {
+        return architecture.minimumInputSize();
+    }
+
+    /**
+     * The final feature map (channels, height, width; NCHW) for an input of the given size: the output type of the
+     * last vertex of {@link #featureExtractor}, without building it.
+     *
+     * @throws IllegalArgumentException if a side is below {@link #minimumInputSize()} or {@code channels < 1}
+     */
+    public InputType.InputTypeConvolutional featureMap(int height, int width, int channels) {
+        return featureMap(nchw(height, width, channels));
+    }
+
+    /** {@link #featureMap(int, int, int)} for an input type; the map has the input's data format. */
+    public InputType.InputTypeConvolutional featureMap(InputType.InputTypeConvolutional input) {
+        checkInput(input);
+        InputType.InputTypeConvolutional map = architecture.featureMap(input.getHeight(), input.getWidth());
+        return (InputType.InputTypeConvolutional) InputType.convolutional(map.getHeight(), map.getWidth(),
+                map.getChannels(), input.getFormat());
+    }
+
+    /** Command-line spelling: lower case with dashes ("small-cnn", "inception-v3"). */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * Parses a backbone name as typed on a command line, ignoring case, dashes and underscores ("small-cnn",
+     * "SMALL_CNN", "inception-v3", "inceptionv3", "ResNet50").
+     */
+    public static Backbone fromName(String name) {
+        Objects.requireNonNull(name, "name");
+        String key = normalized(name);
+        for (Backbone b : values()) {
+            if (normalized(b.name()).equals(key)) {
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("Unknown backbone '" + name + "'. Expected one of: "
+                + Arrays.stream(values()).map(Backbone::cliName).collect(Collectors.joining(", ")));
+    }
+
+    private static String normalized(String name) {
+        return name.trim().toUpperCase(Locale.ROOT).replace("-", "").replace("_", "");
+    }
+
+    private GraphBlocks start(InputType.InputTypeConvolutional input, long seed) {
+        checkInput(input);
+        return GraphBlocks.start(input, seed, architecture.batchNormEpsilon());
+    }
+
+    private static InputType.InputTypeConvolutional nchw(int height, int width, int channels) {
+        return (InputType.InputTypeConvolutional) InputType.convolutional(height, width, channels,
+                CNN2DFormat.NCHW);
+    }
+
+    private static ComputationGraph initialized(ComputationGraphConfiguration conf) {
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+
+    private void checkInput(InputType.InputTypeConvolutional input) {
+        Objects.requireNonNull(input, "input");
+        int min = minimumInputSize();
+        if (input.getHeight() < min || input.getWidth() < min) {
+            throw new IllegalArgumentException(cliName() + " needs inputs of at least " + min + "x" + min
+                    + " (height x width), received " + input.getHeight() + "x" + input.getWidth() + ".");
+        }
+        if (input.getChannels() < 1) {
+            throw new IllegalArgumentException(cliName() + ": channels must be at least 1, received "
+                    + input.getChannels() + ".");
+        }
+    }
+}
