@@ -1,0 +1,130 @@
+package io.github.wisesrnet.cli;
+
+import io.github.wisesrnet.Head;
+import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.data.ClassificationData;
+import io.github.wisesrnet.data.DataSpec;
+import io.github.wisesrnet.report.ComparisonReport;
+import io.github.wisesrnet.report.ComparisonTable;
+import io.github.wisesrnet.report.ReportFiles;
+import io.github.wisesrnet.report.ReportMetadata;
+import io.github.wisesrnet.train.Comparison;
+import io.github.wisesrnet.train.HeadResult;
+import io.github.wisesrnet.train.TrainingConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Trains each chosen head on the same backbone, data, seed and schedule, prints a table, writes a report. */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = {"Train GAP and Wise-SrNet (or any of the paper's heads) on the same backbone, data, seed and"
+                + " schedule; print a table and write a report folder (summary.md, epochs.csv, learning curves and"
+                + " confusion matrices as PNG).",
+                "With no options it runs on the generated spatial data set (classes differ only by where a pattern"
+                        + " sits) with a tiny CNN: a few minutes on 2 cores."})
+final class CompareCommand implements Callable<Integer> {
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Mixin
+    TrainingOptions trainingOptions;
+
+    @Option(names = "--heads", paramLabel = "LIST", defaultValue = "gap,wise-srnet",
+            description = "Comma-separated heads, or 'all' for the paper's ablations: "
+                    + "gap, gap-dropout, depthwise, depthwise-nonneg, wise-srnet, wise-srnet-dropout, flatten-fc."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String heads;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Run name. Default: compare-<date-time>.")
+    String name;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Report folder. Default: reports/<name>.")
+    Path out;
+
+    @Option(names = "--models", paramLabel = "DIR", description = "Checkpoint folder. Default: models/<name>.")
+    Path models;
+
+    @Option(names = "--no-checkpoints", description = "Do not save checkpoints.")
+    boolean noCheckpoints;
+
+    @Option(names = "--resume", description = "Continue the runs saved under --models (or models/<name>).")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Head> headList = parseHeads(heads);
+        String runName = name != null ? name
+                : "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (resume && name == null && models == null) {
+            throw new IllegalArgumentException("--resume needs the run to continue: give --name NAME or --models DIR.");
+        }
+        Path reportDir = out != null ? out : Path.of("reports", runName);
+        Path modelDir = noCheckpoints ? null : models != null ? models : Path.of("models", runName);
+
+        TrainingConfig config = trainingOptions.config(dataOptions.images());
+        Backbone backbone = trainingOptions.backbone(dataOptions.images());
+        Instant started = Instant.now();
+        DataSpec spec = dataOptions.spec(config.seed());
+        ClassificationData data = spec.load(dataOptions.workers());
+        System.out.println("Data: " + data.description());
+        System.out.println("Backbone: " + backbone.cliName() + ", input " + data.height() + "x" + data.width()
+                + ", heads " + headList + ", " + config.describe());
+
+        String command = commandLine();
+        List<HeadResult> results = new ArrayList<>();
+        for (Head head : headList) {
+            Comparison single = new Comparison(backbone, List.of(head), config, modelDir, resume, command,
+                    spec);
+            results.addAll(single.run(data, new ConsoleProgress(head.name())));
+        }
+
+        System.out.println();
+        System.out.println(ComparisonTable.of(results).toText());
+        ReportMetadata meta = new ReportMetadata("GAP vs Wise-SrNet: " + runName, data.description(),
+                backbone.cliName(), data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(),
+                config.describe(), command, ReportMetadata.describeMachine(), started, data.skippedFiles());
+        ReportFiles files = ComparisonReport.write(reportDir, meta, results);
+        if (!data.skippedFiles().isEmpty()) {
+            System.out.println(data.skippedFiles().size() + " unreadable file(s) skipped; listed in "
+                    + files.summary());
+        }
+        System.out.println("Report: " + files.summary().toAbsolutePath());
+        if (modelDir != null) {
+            System.out.println("Checkpoints: " + modelDir.toAbsolutePath());
+        }
+        return Main.EXIT_OK;
+    }
+
+    static List<Head> parseHeads(String spec) {
+        if (spec.trim().equalsIgnoreCase("all")) {
+            return List.of(Head.values());
+        }
+        List<Head> list = new ArrayList<>();
+        for (String part : spec.split(",")) {
+            if (!part.isBlank()) {
+                Head head = Head.fromName(part);
+                if (!list.contains(head)) {
+                    list.add(head);
+                }
+            }
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("--heads lists no head.");
+        }
+        return list;
+    }
+
+    /** The command line as typed, for the report ("reproduce with ..."). */
+    static String commandLine() {
+        return "wise-srnet " + String.join(" ", Main.arguments());
+    }
+}

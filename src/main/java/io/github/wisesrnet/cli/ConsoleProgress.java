@@ -1,0 +1,64 @@
+package io.github.wisesrnet.cli;
+
+import io.github.wisesrnet.train.EpochMetrics;
+import io.github.wisesrnet.train.ProgressReporter;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.util.Locale;
+
+/**
+ * Progress bars with ETA and images/s for each training and test phase, on the terminal; one log line per update
+ * when the output is not a terminal (CI logs).
+ */
+final class ConsoleProgress implements ProgressReporter {
+
+    private final String runLabel;
+    private ProgressBar bar;
+
+    ConsoleProgress(String runLabel) {
+        this.runLabel = runLabel;
+    }
+
+    @Override
+    public void phaseStarted(String label, int epoch, int epochs, long totalExamples) {
+        ProgressBarBuilder builder = new ProgressBarBuilder()
+                .setTaskName(String.format(Locale.ROOT, "%s %d/%d %s", runLabel, epoch, epochs, label))
+                .setInitialMax(totalExamples)
+                .setUnit(" img", 1)
+                .showSpeed()
+                .setStyle(ProgressBarStyle.ASCII);
+        if (System.console() == null) {
+            builder.setConsumer(new DelegatingProgressBarConsumer(System.err::println))
+                    .setUpdateIntervalMillis(30_000);
+        }
+        bar = builder.build();
+    }
+
+    @Override
+    public void examplesDone(long examples, double runningLoss) {
+        if (bar != null) {
+            bar.stepBy(examples);
+            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", runningLoss));
+        }
+    }
+
+    @Override
+    public void phaseFinished() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+
+    @Override
+    public void epochFinished(EpochMetrics m) {
+        System.out.printf(Locale.ROOT, "%s epoch %d: train loss %.4f acc %.2f%% | test loss %.4f top-1 %.2f%%%s |"
+                        + " %.0f s, %.0f img/s%n", runLabel, m.epoch(), m.trainLoss(), 100 * m.trainAccuracy(),
+                m.testLoss(), 100 * m.testTop1(),
+                Double.isNaN(m.testTop5()) ? "" : String.format(Locale.ROOT, " top-5 %.2f%%", 100 * m.testTop5()),
+                m.seconds(), m.imagesPerSecond());
+    }
+}

@@ -1,0 +1,56 @@
+package io.github.wisesrnet.cli;
+
+import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.train.Optimizer;
+import io.github.wisesrnet.train.TrainingConfig;
+import picocli.CommandLine.Option;
+
+/** Backbone and training recipe options shared by compare and train. Defaults: the paper's recipe. */
+final class TrainingOptions {
+
+    @Option(names = "--backbone", paramLabel = "NAME",
+            description = "Backbone: tiny, small-cnn, resnet50, inception-v3, densenet121, densenet169, xception. Default: tiny for generated data, small-cnn for images.")
+    String backbone;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs per head. Default: 6 for generated data,"
+            + " 20 for images.")
+    Integer epochs;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Batch size. Default: 70 (the paper's) for images,"
+            + " 32 for the small generated set (more steps per epoch).")
+    Integer batchSize;
+
+    @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "sgd",
+            description = "sgd (momentum, the paper's) or adam. Default: ${DEFAULT-VALUE}.")
+    String optimizer;
+
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.045",
+            description = "Initial learning rate (paper: 0.045).")
+    double learningRate;
+
+    @Option(names = "--momentum", paramLabel = "M", defaultValue = "0.9", description = "SGD momentum (paper: 0.9).")
+    double momentum;
+
+    @Option(names = "--lr-decay", paramLabel = "F", defaultValue = "0.94",
+            description = "Learning-rate factor per step (paper: 0.94).")
+    double decay;
+
+    @Option(names = "--decay-every", paramLabel = "EPOCHS", defaultValue = "2",
+            description = "Epochs between learning-rate steps (paper: 2).")
+    int decayEvery;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+            description = "Seed for initialization, data order, augmentation and generated data. Default: 42.")
+    long seed;
+
+    Backbone backbone(boolean images) {
+        return backbone == null ? (images ? Backbone.SMALL_CNN : Backbone.TINY) : Backbone.fromName(backbone);
+    }
+
+    TrainingConfig config(boolean images) {
+        int n = epochs != null ? epochs : (images ? 20 : 6);
+        int batch = batchSize != null ? batchSize : (images ? 70 : 32);
+        return new TrainingConfig(n, batch, Optimizer.fromName(optimizer), learningRate, momentum, decay,
+                decayEvery, seed);
+    }
+}

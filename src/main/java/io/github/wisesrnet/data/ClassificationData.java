@@ -1,0 +1,49 @@
+package io.github.wisesrnet.data;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+import java.util.List;
+
+/**
+ * A labelled image data set with a train and a test split, as the trainer sees it. Implemented by image folders
+ * on disk ({@link ImageFolderData}) and by generated images ({@link SpatialPatternData}).
+ */
+public interface ClassificationData {
+
+    /** Class names, index = label index. */
+    List<String> classNames();
+
+    default int numClasses() {
+        return classNames().size();
+    }
+
+    int trainSize();
+
+    int testSize();
+
+    /** Image height, width and channels the iterators produce. */
+    int height();
+
+    int width();
+
+    int channels();
+
+    /** Layout of the features the iterators produce. */
+    CNN2DFormat format();
+
+    /**
+     * Training batches, with augmentation if configured, in an order shuffled from {@code seed} and the epoch:
+     * the same seed and epoch give the same batches. Labels are one-hot [batch, numClasses].
+     */
+    DataSetIterator train(int batchSize, long seed, int epoch);
+
+    /** Test batches in a fixed order, never augmented. */
+    DataSetIterator test(int batchSize);
+
+    /** A short description for logs and run records, e.g. the folder or the generator's settings. */
+    String description();
+
+    /** Files that could not be read and were skipped, with the reason, for the run summary. */
+    List<String> skippedFiles();
+}

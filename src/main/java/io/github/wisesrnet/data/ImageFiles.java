@@ -1,0 +1,60 @@
+package io.github.wisesrnet.data;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Loads individual image files as one network input batch, prepared exactly like test images of
+ * {@link ImageFolderData}: resized to the input size, RGB, preprocessed, never augmented.
+ */
+public final class ImageFiles {
+
+    private final ImageLoader loader;
+    private final int height;
+    private final int width;
+    private final CNN2DFormat format;
+    private final Preprocessing preprocessing;
+
+    public ImageFiles(int height, int width, CNN2DFormat format, Preprocessing preprocessing) {
+        this.loader = new ImageLoader(height, width);
+        this.height = height;
+        this.width = width;
+        this.format = format;
+        this.preprocessing = preprocessing;
+    }
+
+    /** The same preparation as the test split of {@code spec}. */
+    public static ImageFiles like(DataSpec spec) {
+        return new ImageFiles(spec.height(), spec.width(), spec.format(), Preprocessing.fromName(spec.preprocessing()));
+    }
+
+    /**
+     * A batch {@code [n, 3, h, w]} (NCHW) or {@code [n, h, w, 3]} (NHWC) of the given files, in order.
+     *
+     * @throws IOException naming the first file that cannot be decoded
+     */
+    public INDArray load(List<Path> files) throws IOException {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("No image files given.");
+        }
+        int per = loader.pixelsPerImage();
+        float[] pixels = new float[files.size() * per];
+        for (int i = 0; i < files.size(); i++) {
+            try {
+                loader.load(files.get(i), AugmentationSample.IDENTITY, pixels, i * per);
+            } catch (IOException e) {
+                throw new IOException(files.get(i) + ": " + e.getMessage(), e);
+            }
+        }
+        INDArray hwc = Nd4j.create(pixels, new long[]{files.size(), height, width, 3},
+                DataType.FLOAT);
+        INDArray batch = format == CNN2DFormat.NCHW ? hwc.permute(0, 3, 1, 2).dup('c') : hwc;
+        return preprocessing.apply(batch, format);
+    }
+}

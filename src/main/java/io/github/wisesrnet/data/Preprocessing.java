@@ -1,0 +1,158 @@
+package io.github.wisesrnet.data;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * How pixel values are turned into network inputs, applied with ND4J ops to whole batches.
+ *
+ * <p>Input: a float batch of RGB pixels in [0, 255], {@code [n, 3, h, w]} (NCHW) or {@code [n, h, w, 3]} (NHWC).
+ * Output: the same shape, values as described per constant.
+ */
+public enum Preprocessing {
+
+    /**
+     * The paper's preprocessing (Keras {@code preprocess_input}, 'caffe' mode): channels reordered RGB to BGR, then
+     * the ImageNet channel means subtracted (B 103.939, G 116.779, R 123.68); no scaling. Values roughly in
+     * [-124, 152].
+     */
+    CAFFE("caffe", "caffe"),
+
+    /** Pixels divided by 255: values in [0, 1], RGB order. */
+    UNIT("0-1", "0-1", "unit"),
+
+    /** Pixels divided by 127.5, minus 1: values in [-1, 1], RGB order. */
+    SYMMETRIC("-1-1", "-1-1", "symmetric");
+
+    /** ImageNet channel means in BGR order, in pixel units (0-255). */
+    static final float[] CAFFE_MEANS_BGR = {103.939f, 116.779f, 123.68f};
+
+    private final String label;
+    private final List<String> names;
+
+    Preprocessing(String label, String... names) {
+        this.label = label;
+        this.names = List.of(names);
+    }
+
+    /** Short name for logs and descriptions: "caffe", "0-1" or "-1-1". */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * Parses a command-line name, case-insensitive: "caffe"; "0-1" or "unit"; "-1-1" or "symmetric".
+     *
+     * @throws IllegalArgumentException for any other name, listing the accepted ones
+     */
+    public static Preprocessing fromName(String name) {
+        if (name != null) {
+            String key = name.trim().toLowerCase(Locale.ROOT);
+            for (Preprocessing p : values()) {
+                if (p.names.contains(key)) {
+                    return p;
+                }
+            }
+        }
+        throw new IllegalArgumentException("Unknown preprocessing '" + name + "'. Accepted names: " + acceptedNames()
+                + ".");
+    }
+
+    private static String acceptedNames() {
+        return Arrays.stream(values())
+                .map(p -> String.join(" or ", p.names.stream().map(n -> "'" + n + "'").toList()))
+                .collect(Collectors.joining("; "));
+    }
+
+    /**
+     * Preprocesses a batch of RGB pixels in [0, 255].
+     *
+     * @param rgb    float batch {@code [n, 3, h, w]} (NCHW) or {@code [n, h, w, 3]} (NHWC); may be modified in place
+     * @param format layout of {@code rgb}
+     * @return the preprocessed batch, same shape: {@code rgb} itself (UNIT, SYMMETRIC) or a new array (CAFFE);
+     *         always use the returned array
+     */
+    public INDArray apply(INDArray rgb, CNN2DFormat format) {
+        requireImageBatch(rgb, format);
+        return applyInOrder(this == CAFFE ? reverseChannels(rgb, channelAxis(format)) : rgb, format);
+    }
+
+    /** True for CAFFE, whose values step works on BGR pixels; the others work on RGB. */
+    boolean wantsBgr() {
+        return this == CAFFE;
+    }
+
+    /**
+     * The values step alone, on pixels in [0, 255] already in the channel order of {@link #wantsBgr()}: the fast path
+     * for loaders that can produce that order directly. One ND4J op on the whole batch.
+     *
+     * @return the preprocessed batch; {@code pixels} itself, unless {@code pixels} is a non-contiguous view
+     */
+    INDArray applyInOrder(INDArray pixels, CNN2DFormat format) {
+        requireImageBatch(pixels, format);
+        switch (this) {
+            case CAFFE:
+                return subtractMeans(pixels, format);
+            case UNIT:
+                return pixels.divi(255.0);
+            case SYMMETRIC:
+                return pixels.divi(127.5).subi(1.0);
+            default:
+                throw new AssertionError(this);
+        }
+    }
+
+    private static int channelAxis(CNN2DFormat format) {
+        return format == CNN2DFormat.NCHW ? 1 : 3;
+    }
+
+    private static void requireImageBatch(INDArray batch, CNN2DFormat format) {
+        if (batch.rank() != 4 || batch.size(channelAxis(format)) != 3) {
+            throw new IllegalArgumentException("Expected a batch of 3-channel images in " + format
+                    + " layout, got shape " + Arrays.toString(batch.shape()));
+        }
+    }
+
+    /** Subtracts the BGR means with one broadcast op over a contiguous 2-d view: one row (NCHW) or column per channel. */
+    private static INDArray subtractMeans(INDArray bgr, CNN2DFormat format) {
+        INDArray means = Nd4j.createFromArray(CAFFE_MEANS_BGR).castTo(bgr.dataType());
+        long n = bgr.size(0);
+        long pixels = bgr.length() / n / 3;
+        INDArray flat;
+        if (format == CNN2DFormat.NCHW) {
+            flat = bgr.reshape('c', n * 3, pixels);
+            flat.subiColumnVector(means.reshape(1, 3).repeat(0, n).reshape(n * 3, 1));
+        } else {
+            flat = bgr.reshape('c', n * pixels, 3);
+            flat.subiRowVector(means);
+        }
+        return flat.reshape('c', bgr.shape());
+    }
+
+    /**
+     * A new array with the channel order reversed (RGB to BGR), one ND4J copy per channel. (ND4J's reverse op is far
+     * slower on image batches and does not free its memory.)
+     */
+    private static INDArray reverseChannels(INDArray batch, int channelAxis) {
+        long outer = 1;
+        for (int i = 0; i < channelAxis; i++) {
+            outer *= batch.size(i);
+        }
+        long inner = batch.length() / outer / 3;
+        INDArray in = batch.reshape('c', outer, 3, inner);
+        INDArray reversed = Nd4j.createUninitialized(batch.dataType(), batch.shape());
+        INDArray out = reversed.reshape('c', outer, 3, inner);
+        for (int c = 0; c < 3; c++) {
+            out.get(NDArrayIndex.all(), NDArrayIndex.point(c), NDArrayIndex.all())
+                    .assign(in.get(NDArrayIndex.all(), NDArrayIndex.point(2 - c), NDArrayIndex.all()));
+        }
+        return reversed;
+    }
+}

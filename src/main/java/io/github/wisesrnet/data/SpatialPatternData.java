@@ -1,0 +1,125 @@
+package io.github.wisesrnet.data;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The generated {@link SpatialPatternDataSet} as a train/test {@link ClassificationData}, held in memory. Class
+ * names are the board cells ("r0c0", "r0c1", ...). Pixel values are already in [0, 1]; no augmentation (it would
+ * move patterns between cells).
+ */
+public final class SpatialPatternData implements ClassificationData {
+
+    private final SpatialPatternDataSet generator;
+    private final DataSet train;
+    private final DataSet test;
+    private final CNN2DFormat format;
+    private final List<String> classNames;
+    private final long seed;
+
+    public SpatialPatternData(SpatialPatternDataSet generator, int trainSize, int testSize, long seed,
+            CNN2DFormat format) {
+        if (trainSize < 1 || testSize < 1) {
+            throw new IllegalArgumentException("train and test sizes must be at least 1, got " + trainSize + " and "
+                    + testSize);
+        }
+        this.generator = generator;
+        this.seed = seed;
+        this.format = format;
+        // Different seeds for the two splits so that no test image repeats a training image.
+        this.train = toFormat(generator.generate(trainSize, seed * 2 + 1));
+        this.test = toFormat(generator.generate(testSize, seed * 2 + 2));
+        int grid = (int) Math.round(Math.sqrt(generator.numClasses()));
+        List<String> names = new ArrayList<>();
+        for (int r = 0; r < grid; r++) {
+            for (int c = 0; c < grid; c++) {
+                names.add("r" + r + "c" + c);
+            }
+        }
+        this.classNames = Collections.unmodifiableList(names);
+    }
+
+    private DataSet toFormat(DataSet nchw) {
+        if (format == CNN2DFormat.NCHW) {
+            return nchw;
+        }
+        return new DataSet(nchw.getFeatures().permute(0, 2, 3, 1).dup('c'), nchw.getLabels());
+    }
+
+    @Override
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    @Override
+    public int trainSize() {
+        return train.numExamples();
+    }
+
+    @Override
+    public int testSize() {
+        return test.numExamples();
+    }
+
+    @Override
+    public int height() {
+        return generator.size();
+    }
+
+    @Override
+    public int width() {
+        return generator.size();
+    }
+
+    @Override
+    public int channels() {
+        return generator.channels();
+    }
+
+    @Override
+    public CNN2DFormat format() {
+        return format;
+    }
+
+    @Override
+    public DataSetIterator train(int batchSize, long shuffleSeed, int epoch) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < train.numExamples(); i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, new Random(shuffleSeed * 1_000_003L + epoch));
+        long[] indices = order.stream().mapToLong(Integer::longValue).toArray();
+        INDArray features = train.getFeatures().get(NDArrayIndex.indices(indices)).dup('c');
+        INDArray labels = train.getLabels().get(NDArrayIndex.indices(indices)).dup('c');
+        return batches(new DataSet(features, labels), batchSize);
+    }
+
+    @Override
+    public DataSetIterator test(int batchSize) {
+        return batches(test, batchSize);
+    }
+
+    private DataSetIterator batches(DataSet data, int batchSize) {
+        return new BatchListIterator(data.batchBy(batchSize), classNames);
+    }
+
+    @Override
+    public String description() {
+        return "generated spatial patterns (" + generator.size() + "x" + generator.size() + "x"
+                + generator.channels() + ", " + numClasses() + " classes = board cells, train " + trainSize()
+                + ", test " + testSize() + ", seed " + seed + ")";
+    }
+
+    @Override
+    public List<String> skippedFiles() {
+        return List.of();
+    }
+}

@@ -1,0 +1,145 @@
+package io.github.wisesrnet.report;
+
+import io.github.wisesrnet.train.EpochMetrics;
+import io.github.wisesrnet.train.HeadResult;
+
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds {@code summary.md}: title, setup, results table, the Wise-SrNet vs GAP sentence, charts, per-class accuracy,
+ * confusion matrices and skipped files.
+ */
+final class SummaryMarkdown {
+
+    private SummaryMarkdown() {
+    }
+
+    /**
+     * @param confusionFiles file name of each result's confusion matrix image, by result index; a result without one
+     *                       is left out of the confusion section
+     */
+    static String build(ReportMetadata meta, List<HeadResult> results, String accuracyFile, String lossFile,
+            Map<Integer, String> confusionFiles) {
+        HeadLabels labels = HeadLabels.of(results);
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(oneLine(meta.title())).append("\n\n");
+        appendSetup(md, meta);
+        appendResults(md, results);
+        md.append("## Training curves\n\n");
+        md.append("![Test top-1 (solid) and train accuracy (dashed) per epoch](").append(accuracyFile).append(")\n\n");
+        md.append("![Test loss (solid) and train loss (dashed) per epoch](").append(lossFile).append(")\n\n");
+        appendPerClass(md, results, labels);
+        if (!confusionFiles.isEmpty()) {
+            md.append("## Confusion matrices (last epoch)\n\n");
+            for (Map.Entry<Integer, String> entry : confusionFiles.entrySet()) {
+                String label = labels.label(entry.getKey());
+                md.append("### ").append(label).append("\n\n");
+                md.append("![Confusion matrix of ").append(label).append("](").append(entry.getValue()).append(")\n\n");
+            }
+        }
+        if (!meta.skippedFiles().isEmpty()) {
+            md.append("## Skipped files (").append(meta.skippedFiles().size()).append(")\n\n");
+            for (String file : meta.skippedFiles()) {
+                md.append("- ").append(inlineCode(oneLine(file))).append('\n');
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+
+    private static void appendSetup(StringBuilder md, ReportMetadata meta) {
+        md.append("## Setup\n\n");
+        item(md, "Data", meta.dataDescription());
+        item(md, "Backbone", meta.backbone());
+        item(md, "Input", meta.inputHeight() + " x " + meta.inputWidth() + " (height x width)");
+        item(md, "Seed", Long.toString(meta.seed()));
+        item(md, "Epochs", Integer.toString(meta.epochs()));
+        item(md, "Batch size", Integer.toString(meta.batchSize()));
+        item(md, "Optimizer", meta.optimizer());
+        item(md, "Started", DateTimeFormatter.ISO_INSTANT.format(meta.startedAt()));
+        item(md, "Machine", meta.machine());
+        item(md, "Skipped files", meta.skippedFiles().isEmpty() ? "none"
+                : meta.skippedFiles().size() + " (listed at the end)");
+        md.append("\nTo reproduce:\n\n");
+        String fence = "`".repeat(Math.max(3, longestBacktickRun(meta.command()) + 1));
+        md.append(fence).append('\n').append(meta.command()).append('\n').append(fence).append("\n\n");
+    }
+
+    private static void appendResults(StringBuilder md, List<HeadResult> results) {
+        md.append("## Results\n\n");
+        md.append(ComparisonTable.of(results).toMarkdown()).append('\n');
+        md.append("Top-1 is test accuracy. Best top-1 gives the first epoch reaching it; the mean is over the last ")
+                .append("min(5, epochs) epochs; \"Epochs to GAP's best\" is the first epoch whose test top-1 reaches ")
+                .append("the best test top-1 of the GAP head (\"-\": never, or no GAP run).\n\n");
+        HeadDifference.of(results).ifPresent(d -> md.append(d.sentence()).append("\n\n"));
+    }
+
+    private static void appendPerClass(StringBuilder md, List<HeadResult> results, HeadLabels labels) {
+        List<String> classNames = results.get(0).classNames();
+        int classes = classNames.size();
+        for (HeadResult result : results) {
+            double[] perClass = result.last().perClassAccuracy();
+            classes = Math.max(classes, perClass == null ? 0 : perClass.length);
+        }
+        if (classes == 0) {
+            return;
+        }
+        List<String> header = new ArrayList<>(List.of("Class", "Test images"));
+        for (int i = 0; i < results.size(); i++) {
+            header.add(labels.label(i) + " %");
+        }
+        long[][] confusion = results.get(0).last().confusion();
+        List<List<String>> rows = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            List<String> row = new ArrayList<>();
+            row.add(c < classNames.size() ? classNames.get(c) : Integer.toString(c));
+            row.add(confusion != null && c < confusion.length ? Long.toString(sum(confusion[c])) : "-");
+            for (HeadResult result : results) {
+                double[] perClass = result.last().perClassAccuracy();
+                row.add(perClass != null && c < perClass.length ? Formats.percent(perClass[c]) : "-");
+            }
+            rows.add(row);
+        }
+        md.append("## Per-class test accuracy (last epoch)\n\n");
+        md.append(new TextTable(header, rows).toMarkdown()).append('\n');
+    }
+
+    private static long sum(long[] values) {
+        long total = 0;
+        for (long v : values) {
+            total += v;
+        }
+        return total;
+    }
+
+    private static void item(StringBuilder md, String name, String value) {
+        md.append("- **").append(name).append(":** ").append(value.strip().replace("\n", "\n  ")).append('\n');
+    }
+
+    private static String oneLine(String text) {
+        return text.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
+    }
+
+    /** Inline code that survives backticks in the text (CommonMark: a longer fence and padding spaces). */
+    static String inlineCode(String text) {
+        int run = longestBacktickRun(text);
+        if (run == 0) {
+            return "`" + text + "`";
+        }
+        String fence = "`".repeat(run + 1);
+        return fence + " " + text + " " + fence;
+    }
+
+    private static int longestBacktickRun(String text) {
+        int longest = 0;
+        int current = 0;
+        for (int i = 0; i < text.length(); i++) {
+            current = text.charAt(i) == '`' ? current + 1 : 0;
+            longest = Math.max(longest, current);
+        }
+        return longest;
+    }
+}

@@ -1,0 +1,55 @@
+package io.github.wisesrnet.train;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * A run's checkpoint folder: {@code last.zip} (after every epoch, with updater state, for resuming),
+ * {@code best.zip} (the best test top-1 so far) and {@code run.json} ({@link RunRecord}).
+ */
+public record Checkpoints(Path dir) {
+
+    public static final String LAST = "last.zip";
+    public static final String BEST = "best.zip";
+
+    public Path last() {
+        return dir.resolve(LAST);
+    }
+
+    public Path best() {
+        return dir.resolve(BEST);
+    }
+
+    public Path record() {
+        return dir.resolve(RunRecord.FILE_NAME);
+    }
+
+    public boolean canResume() {
+        return Files.isRegularFile(last()) && Files.isRegularFile(record());
+    }
+
+    /** Saves after an epoch: always {@code last.zip}; {@code best.zip} too when {@code isBest}; then the record. */
+    public void save(ComputationGraph net, RunRecord record, boolean isBest) throws IOException {
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(LAST + ".tmp");
+        ModelSerializer.writeModel(net, tmp.toFile(), true);
+        Files.move(tmp, last(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (isBest) {
+            Files.copy(last(), best(), StandardCopyOption.REPLACE_EXISTING);
+        }
+        record.write(record());
+    }
+
+    /** Loads a saved network (with its updater state). */
+    public static ComputationGraph load(Path zip) throws IOException {
+        if (!Files.isRegularFile(zip)) {
+            throw new IOException("No model file at " + zip);
+        }
+        return ModelSerializer.restoreComputationGraph(zip.toFile(), true);
+    }
+}

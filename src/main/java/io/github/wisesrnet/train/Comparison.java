@@ -1,0 +1,82 @@
+package io.github.wisesrnet.train;
+
+import io.github.wisesrnet.Head;
+import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.data.ClassificationData;
+import io.github.wisesrnet.data.DataSpec;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Trains each chosen head on the same backbone (same initial weights), data, seed and schedule, one after the
+ * other, so that the runs differ only in the head.
+ *
+ * @param backbone        the backbone
+ * @param heads           heads to compare, in order
+ * @param config          the training recipe shared by every head
+ * @param checkpointRoot  folder for checkpoints ({@code <root>/<head>/}), or null for none
+ * @param resume          continue runs that have a checkpoint in {@code checkpointRoot}
+ * @param command         the command line, recorded in every run record
+ * @param dataSpec        how the data was loaded, recorded for evaluate/predict; may be null
+ */
+public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig config, Path checkpointRoot,
+        boolean resume, String command, DataSpec dataSpec) {
+
+    private static final Logger log = LoggerFactory.getLogger(Comparison.class);
+
+    public List<HeadResult> run(ClassificationData data, ProgressReporter progress) {
+        List<HeadResult> results = new ArrayList<>();
+        long backboneParams = backbone.featureExtractor(data.height(), data.width(), data.channels(), config.seed())
+                .numParams();
+        for (Head head : heads) {
+            long start = System.nanoTime();
+            Checkpoints checkpoints = checkpointRoot == null ? null
+                    : new Checkpoints(checkpointRoot.resolve(head.name().toLowerCase(java.util.Locale.ROOT)
+                            .replace('_', '-')));
+            ComputationGraph net;
+            RunRecord record;
+            if (resume && checkpoints != null && checkpoints.canResume()) {
+                try {
+                    net = Checkpoints.load(checkpoints.last());
+                    record = RunRecord.read(checkpoints.record());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot resume from " + checkpoints.dir() + ": " + e.getMessage(), e);
+                }
+                if (!record.config().withEpochs(config.epochs()).equals(config)) {
+                    throw new IllegalArgumentException("Cannot resume " + checkpoints.dir() + ": it was trained with "
+                            + record.config().describe() + ", not " + config.describe() + ". Resume with the same"
+                            + " settings (only the number of epochs may grow), or start a new run.");
+                }
+                if (!record.classNames().equals(data.classNames())) {
+                    throw new IllegalArgumentException("Cannot resume " + checkpoints.dir() + ": its classes "
+                            + record.classNames() + " differ from the data's " + data.classNames() + ".");
+                }
+                record = record.withConfig(config);
+                log.info("Resuming {} from epoch {} ({})", head, record.epochs().size(), checkpoints.dir());
+            } else {
+                net = ModelFactory.build(backbone, head, data, config);
+                record = newRecord(head, data, net.numParams());
+            }
+            record = new Trainer(config, progress).train(net, data, record, checkpoints);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            results.add(new HeadResult(head, net.numParams(), net.numParams() - backboneParams, record.epochs(),
+                    data.classNames(), seconds));
+        }
+        return results;
+    }
+
+    private RunRecord newRecord(Head head, ClassificationData data, long parameters) {
+        return new RunRecord(checkpointRoot == null ? "unsaved" : checkpointRoot.getFileName().toString(), head,
+                backbone.cliName(), data.height(), data.width(), data.channels(), data.format().name(),
+                data.description(), dataSpec, data.classNames(), config, parameters, List.of(), data.skippedFiles(), command,
+                Instant.now().toString());
+    }
+}

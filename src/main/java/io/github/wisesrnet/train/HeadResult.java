@@ -1,0 +1,44 @@
+package io.github.wisesrnet.train;
+
+import io.github.wisesrnet.Head;
+
+import java.util.List;
+
+/**
+ * One head's training run inside a comparison: everything the report needs.
+ *
+ * @param head        the head
+ * @param parameters  total parameters of the network (backbone + head)
+ * @param headParameters parameters of the head alone (pooling/weighting layers and the dense output layer)
+ * @param epochs      metrics per epoch, in order
+ * @param classNames  class names, index = label
+ * @param seconds     total wall time of the run
+ */
+public record HeadResult(Head head, long parameters, long headParameters, List<EpochMetrics> epochs,
+        List<String> classNames, double seconds) {
+
+    /** The epoch with the best test top-1 (the earliest on ties). */
+    public EpochMetrics best() {
+        EpochMetrics best = epochs.get(0);
+        for (EpochMetrics e : epochs) {
+            if (e.testTop1() > best.testTop1()) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
+    public EpochMetrics last() {
+        return epochs.get(epochs.size() - 1);
+    }
+
+    /** First epoch whose test top-1 reaches {@code accuracy}, or -1 if none does. */
+    public int firstEpochReaching(double accuracy) {
+        for (EpochMetrics e : epochs) {
+            if (e.testTop1() >= accuracy) {
+                return e.epoch();
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,40 @@
+package io.github.wisesrnet.train;
+
+import io.github.wisesrnet.AttachOptions;
+import io.github.wisesrnet.Head;
+import io.github.wisesrnet.WiseSrNet;
+import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.data.ClassificationData;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+
+/**
+ * Builds the network for one head of a comparison: the backbone initialized from the run's seed (identical for
+ * every head), the head attached, and the training recipe's updater on every layer.
+ */
+public final class ModelFactory {
+
+    private ModelFactory() {
+    }
+
+    public static ComputationGraph build(Backbone backbone, Head head, ClassificationData data, TrainingConfig config) {
+        InputType input = InputType.convolutional(data.height(), data.width(), data.channels(), data.format());
+        ComputationGraph features = backbone.featureExtractor((InputType.InputTypeConvolutional) input,
+                config.seed());
+        ComputationGraph net = WiseSrNet.attach(features, data.numClasses(),
+                AttachOptions.builder().head(head).inputTypes(input).build());
+        return withUpdater(net, config);
+    }
+
+    /** The same network with the recipe's updater (and learning-rate schedule) on every layer. */
+    public static ComputationGraph withUpdater(ComputationGraph net, TrainingConfig config) {
+        return new TransferLearning.GraphBuilder(net)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder()
+                        .updater(config.updater())
+                        .seed(config.seed())
+                        .build())
+                .build();
+    }
+}

@@ -1,0 +1,21 @@
+package io.github.wisesrnet.train;
+
+import java.util.Locale;
+
+/** Optimizers the training recipe offers. */
+public enum Optimizer {
+    /**
+     * SGD with momentum, the paper's choice. DL4J has no classical-momentum SGD updater; its {@code Nesterovs}
+     * (Nesterov momentum) is used with the same momentum.
+     */
+    SGD,
+    ADAM;
+
+    public static Optimizer fromName(String name) {
+        try {
+            return valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Unknown optimizer '" + name + "'. Expected sgd or adam.");
+        }
+    }
+}

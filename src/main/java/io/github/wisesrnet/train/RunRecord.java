@@ -1,0 +1,67 @@
+package io.github.wisesrnet.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.wisesrnet.Head;
+import io.github.wisesrnet.data.DataSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JSON record kept beside a run's checkpoints: how it was trained and what each epoch measured, so that a run
+ * can be resumed, evaluated and reported on later. {@code dataSpec} says how to load the same data again (null when
+ * the run was started from Java with its own {@code ClassificationData}).
+ */
+public record RunRecord(String runName, Head head, String backbone, int height, int width, int channels,
+        String format, String data, DataSpec dataSpec, List<String> classNames, TrainingConfig config,
+        long parameters, List<EpochMetrics> epochs, List<String> skippedFiles, String command, String createdAt) {
+
+    public static final String FILE_NAME = "run.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public RunRecord {
+        epochs = epochs == null ? new ArrayList<>() : new ArrayList<>(epochs);
+        skippedFiles = skippedFiles == null ? List.of() : List.copyOf(skippedFiles);
+        classNames = List.copyOf(classNames);
+    }
+
+    /** This record with one more epoch. */
+    public RunRecord withEpoch(EpochMetrics metrics) {
+        List<EpochMetrics> more = new ArrayList<>(epochs);
+        more.add(metrics);
+        return new RunRecord(runName, head, backbone, height, width, channels, format, data, dataSpec, classNames,
+                config, parameters, more, skippedFiles, command, createdAt);
+    }
+
+    /** This record continued with another configuration (a resumed run with more epochs). */
+    public RunRecord withConfig(TrainingConfig newConfig) {
+        return new RunRecord(runName, head, backbone, height, width, channels, format, data, dataSpec, classNames,
+                newConfig, parameters, epochs, skippedFiles, command, createdAt);
+    }
+
+    /** Best test top-1 so far, or -1 before the first epoch. */
+    public double bestTop1() {
+        return epochs.stream().mapToDouble(EpochMetrics::testTop1).max().orElse(-1);
+    }
+
+    public void write(Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        JSON.writeValue(tmp.toFile(), this);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public static RunRecord read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("No run record at " + file + ": expected the " + FILE_NAME
+                    + " written beside a checkpoint by 'train' or 'compare'.");
+        }
+        return JSON.readValue(file.toFile(), RunRecord.class);
+    }
+}

@@ -1,0 +1,160 @@
+package io.github.wisesrnet.train;
+
+import io.github.wisesrnet.data.ClassificationData;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * Trains a network epoch by epoch with a {@link TrainingConfig}, evaluates on the test split after every epoch
+ * (the paper's protocol), keeps checkpoints and the {@link RunRecord}, and can resume a run.
+ */
+public final class Trainer {
+
+    private static final Logger log = LoggerFactory.getLogger(Trainer.class);
+
+    private final TrainingConfig config;
+    private final ProgressReporter progress;
+
+    public Trainer(TrainingConfig config, ProgressReporter progress) {
+        this.config = config;
+        this.progress = progress == null ? ProgressReporter.NONE : progress;
+    }
+
+    /**
+     * Trains from {@code record.epochs().size()} (0 for a new run) up to {@code config.epochs()}.
+     *
+     * @param net         the network; its epoch counter must equal the epochs already in {@code record}
+     * @param checkpoints where to save after every epoch, or null for none
+     * @return the record with every epoch
+     */
+    public RunRecord train(ComputationGraph net, ClassificationData data, RunRecord record, Checkpoints checkpoints) {
+        int done = record.epochs().size();
+        if (net.getEpochCount() != done) {
+            throw new IllegalStateException("The network has trained " + net.getEpochCount() + " epochs but the run"
+                    + " record lists " + done + "; load the network and record from the same checkpoint.");
+        }
+        if (done >= config.epochs()) {
+            log.info("Run '{}' already has {} of {} epochs; nothing to train.", record.runName(), done,
+                    config.epochs());
+            return record;
+        }
+        TrainAccuracyListener accuracy = new TrainAccuracyListener(net);
+        net.addListeners(accuracy);
+        try {
+            for (int epoch = done + 1; epoch <= config.epochs(); epoch++) {
+                EpochMetrics metrics = runEpoch(net, data, epoch, accuracy);
+                boolean best = metrics.testTop1() > record.bestTop1();
+                record = record.withEpoch(metrics);
+                if (checkpoints != null) {
+                    checkpoints.save(net, record, best);
+                }
+                progress.epochFinished(metrics);
+                log.info("{} epoch {}/{}: train loss {} acc {}, test loss {} top-1 {}, {} s", record.head(), epoch,
+                        config.epochs(), fmt(metrics.trainLoss()), fmt(metrics.trainAccuracy()),
+                        fmt(metrics.testLoss()), fmt(metrics.testTop1()), fmt(metrics.seconds()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not save the checkpoint: " + e.getMessage(), e);
+        } finally {
+            net.getListeners().remove(accuracy);
+        }
+        return record;
+    }
+
+    private EpochMetrics runEpoch(ComputationGraph net, ClassificationData data, int epoch,
+            TrainAccuracyListener accuracy) {
+        long start = System.nanoTime();
+        double learningRate = config.learningRateAt(epoch - 1);
+        // Seeded per epoch so that dropout masks repeat for the same seed, also when resuming.
+        Nd4j.getRandom().setSeed(config.seed() * 31 + epoch);
+        accuracy.resetCounts();
+        double lossSum = 0;
+        long examples = 0;
+        progress.phaseStarted("train", epoch, config.epochs(), data.trainSize());
+        DataSetIterator train = data.train(config.batchSize(), config.seed(), epoch);
+        while (train.hasNext()) {
+            DataSet batch = train.next();
+            accuracy.expect(batch.getLabels());
+            net.fit(batch);
+            int n = batch.numExamples();
+            lossSum += net.score() * n;
+            examples += n;
+            progress.examplesDone(n, lossSum / examples);
+        }
+        progress.phaseFinished();
+        double trainSeconds = (System.nanoTime() - start) / 1e9;
+        net.incrementEpochCount();
+
+        Evaluated test = evaluate(net, data.test(config.batchSize()), data.classNames(), data.testSize(), epoch);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new EpochMetrics(epoch, learningRate, lossSum / examples, accuracy.accuracy(), test.loss(),
+                test.eval().accuracy(), test.top5(), test.perClass(), test.confusion(), seconds,
+                examples / trainSeconds);
+    }
+
+    private Evaluated evaluate(ComputationGraph net, DataSetIterator it, List<String> classNames, long total,
+            int epoch) {
+        progress.phaseStarted("test", epoch, config.epochs(), total);
+        Evaluated result = evaluate(net, it, classNames, progress);
+        progress.phaseFinished();
+        return result;
+    }
+
+    /** Test metrics of a network on a data iterator: loss, top-1/top-5, per-class accuracy, confusion matrix. */
+    public static Evaluated evaluate(ComputationGraph net, DataSetIterator it, List<String> classNames,
+            ProgressReporter progress) {
+        int classes = classNames.size();
+        Evaluation eval = classes > 5 ? new Evaluation(classNames, 5) : new Evaluation(classNames);
+        double lossSum = 0;
+        long examples = 0;
+        while (it.hasNext()) {
+            DataSet batch = it.next();
+            INDArray out = net.outputSingle(false, batch.getFeatures());
+            eval.eval(batch.getLabels(), out);
+            lossSum += crossEntropySum(batch.getLabels(), out);
+            examples += batch.numExamples();
+            progress.examplesDone(batch.numExamples(), lossSum / examples);
+        }
+        if (examples == 0) {
+            throw new IllegalArgumentException("The test split is empty.");
+        }
+        double[] perClass = new double[classes];
+        long[][] confusion = new long[classes][classes];
+        for (int a = 0; a < classes; a++) {
+            long row = 0;
+            for (int p = 0; p < classes; p++) {
+                confusion[a][p] = eval.getConfusionMatrix().getCount(a, p);
+                row += confusion[a][p];
+            }
+            perClass[a] = row == 0 ? Double.NaN : (double) confusion[a][a] / row;
+        }
+        double top5 = classes > 5 ? eval.topNAccuracy() : Double.NaN;
+        return new Evaluated(eval, lossSum / examples, top5, perClass, confusion);
+    }
+
+    /** Sum over the batch of -log p(true class), with p clipped at 1e-7 as Keras does. */
+    private static double crossEntropySum(INDArray labels, INDArray probabilities) {
+        INDArray logP = Transforms.log(Transforms.max(probabilities.castTo(DataType.DOUBLE), 1e-7, true), false);
+        return -logP.muli(labels.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
+    }
+
+    private static String fmt(double v) {
+        return String.format(java.util.Locale.ROOT, "%.4f", v);
+    }
+
+    /** Test metrics of one evaluation. */
+    public record Evaluated(Evaluation eval, double loss, double top5, double[] perClass, long[][] confusion) {
+    }
+}

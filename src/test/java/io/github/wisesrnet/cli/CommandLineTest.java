@@ -1,0 +1,161 @@
+package io.github.wisesrnet.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line in-process: help, clear errors with exit code 2, and small real runs. */
+class CommandLineTest {
+
+    /** Runs the command line, capturing what it prints. */
+    record Result(int exitCode, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            var cli = Main.commandLine();
+            cli.setOut(new java.io.PrintWriter(System.out, true));
+            cli.setErr(new java.io.PrintWriter(System.err, true));
+            int code = cli.execute(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"compare", "train", "evaluate", "predict", "summary"})
+    void everyCommandHasHelp(String command) {
+        Result r = run(command, "--help");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("Usage: wise-srnet " + command), r.out());
+    }
+
+    @Test
+    void topLevelHelpListsTheCommands() {
+        Result r = run("--help");
+        assertEquals(0, r.exitCode());
+        for (String c : new String[]{"compare", "train", "evaluate", "predict", "summary"}) {
+            assertTrue(r.out().contains(c), r.out());
+        }
+    }
+
+    @Test
+    void badArgumentsGiveOneClearParagraphAndExitCode2() {
+        Result unknownHead = run("compare", "--heads", "gap,maxpool");
+        assertEquals(Main.EXIT_USAGE, unknownHead.exitCode());
+        assertTrue(unknownHead.err().contains("Unknown head 'maxpool'"), unknownHead.err());
+        assertTrue(!unknownHead.err().contains("\tat "), "no stack trace expected: " + unknownHead.err());
+
+        Result missingFolder = run("compare", "--data", "/no/such/folder", "--epochs", "1");
+        assertEquals(Main.EXIT_USAGE, missingFolder.exitCode());
+        assertTrue(missingFolder.err().contains("/no/such/folder"), missingFolder.err());
+
+        Result typo = run("compare", "--epochz", "3");
+        assertEquals(Main.EXIT_USAGE, typo.exitCode());
+        assertTrue(typo.err().contains("--epochz"), typo.err());
+
+        Result badBackbone = run("summary", "--backbone", "resnet9000");
+        assertEquals(Main.EXIT_USAGE, badBackbone.exitCode());
+        assertTrue(badBackbone.err().contains("Unknown backbone"), badBackbone.err());
+    }
+
+    @Test
+    void summaryShowsFeatureMapAndHeadSize() {
+        Result r = run("summary", "--backbone", "small-cnn", "--size", "96", "--classes", "6");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("feature map     12x12x128"), r.out());
+        // Wise-SrNet at 12x12: p = 3 -> 4x4 kernel: 128 * (16 + 1) weights + dense 128 * 6 + 6.
+        assertTrue(r.out().contains("+ " + String.format("%,d", 128 * 17 + 128 * 6 + 6) + " head"), r.out());
+    }
+
+    @Test
+    void compareTrainsBothHeadsAndWritesTheReport(@TempDir Path dir) {
+        Result r = run("compare", "--size", "20", "--grid", "2", "--train-size", "64", "--test-size", "32",
+                "--epochs", "2", "--batch", "16", "--optimizer", "adam", "--lr", "0.005",
+                "--out", dir.resolve("report").toString(), "--models", dir.resolve("models").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("gap") && r.out().contains("wise-srnet"), r.out());
+        for (String f : new String[]{"summary.md", "epochs.csv", "accuracy.png", "loss.png",
+                "confusion-gap.png", "confusion-wise-srnet.png"}) {
+            assertTrue(Files.isRegularFile(dir.resolve("report").resolve(f)), f + " missing");
+        }
+        assertTrue(Files.isRegularFile(dir.resolve("models").resolve("wise-srnet").resolve("best.zip")));
+    }
+
+    /** The real images in the shared folder beside the project (CI has them). */
+    static final Path INTEL = Path.of(System.getProperty("wisesrnet.intel.dir",
+            "../shared/datasets/intel-image-classification"));
+
+    @Test
+    void realImagesTrainResumeEvaluateAndPredict(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(INTEL),
+                "Intel images not found at " + INTEL.toAbsolutePath() + ": skipped");
+        Path models = dir.resolve("models");
+        String[] common = {"--data", INTEL.toString(), "--max-per-class", "6", "--size", "32", "--backbone",
+                "small-cnn", "--batch", "12", "--models", models.toString(), "--name", "intel"};
+        Result first = run(concat(new String[]{"train", "--epochs", "1"}, common));
+        assertEquals(0, first.exitCode(), first.err());
+        Result resumed = run(concat(new String[]{"train", "--epochs", "2", "--resume"}, common));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        var record = io.github.wisesrnet.train.RunRecord.read(models.resolve("wise-srnet").resolve("run.json"));
+        assertEquals(2, record.epochs().size());
+        assertEquals(java.util.List.of("buildings", "forest", "glacier", "mountain", "sea", "street"),
+                record.classNames());
+
+        Result eval = run("evaluate", "--model", models.resolve("wise-srnet").resolve("last.zip").toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        Matcher measured = Pattern.compile("top-1 ([0-9.]+)%").matcher(eval.out());
+        Matcher recorded = Pattern.compile("recorded top-1 at epoch 2: ([0-9.]+)%").matcher(eval.out());
+        assertTrue(measured.find() && recorded.find(), eval.out());
+        assertEquals(recorded.group(1), measured.group(1));
+
+        Path forest = INTEL.resolve("test").resolve("forest");
+        Result predict = run("predict", "--model", models.resolve("wise-srnet").toString(), "--top", "2",
+                forest.resolve(Files.list(forest).sorted().findFirst().orElseThrow().getFileName()).toString());
+        assertEquals(0, predict.exitCode(), predict.err());
+        assertTrue(Pattern.compile("\\.jpg  [a-z]+ [0-9.]+%  [a-z]+ [0-9.]+%").matcher(predict.out()).find(),
+                predict.out());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void trainThenEvaluateReproducesTheRecordedAccuracy(@TempDir Path dir) {
+        Path models = dir.resolve("models");
+        Result train = run("train", "--head", "wise-srnet", "--size", "20", "--grid", "2", "--train-size", "64",
+                "--test-size", "32", "--epochs", "2", "--batch", "16", "--optimizer", "adam", "--lr", "0.005",
+                "--models", models.toString());
+        assertEquals(0, train.exitCode(), train.err());
+
+        Result eval = run("evaluate", "--model", models.resolve("wise-srnet").resolve("last.zip").toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        Matcher measured = Pattern.compile("top-1 ([0-9.]+)%").matcher(eval.out());
+        Matcher recorded = Pattern.compile("recorded top-1 at epoch 2: ([0-9.]+)%").matcher(eval.out());
+        assertTrue(measured.find() && recorded.find(), eval.out());
+        assertEquals(recorded.group(1), measured.group(1));
+    }
+}
