@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Decode + resize + augment + preprocess throughput of {@link ImageFolderData} training batches on the Intel images,
  * with an idle consumer: the rate at which the loader can feed training. Excluded from the default run; run with
- * {@code mvn -o -q test -Dtest=ImageLoadingBenchmark -DexcludedTestTags=none}. The number of images per
+ * {@code mvn test -Pbenchmark -Dtest=ImageLoadingBenchmark}. The number of images per
  * class can be set with {@code -Dwisesrnet.bench.perClass=N} (default 200, so 1,200 images a pass).
  */
 @Tag("benchmark")
