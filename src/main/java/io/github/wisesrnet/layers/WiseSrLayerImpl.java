@@ -11,9 +11,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -21,15 +19,16 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.Arrays;
 
 /**
- * Runtime of {@link WiseSrLayer}. The head is linear in the feature map, so forward and backward are each one pass
- * over the map, built from ND4J ops only (runs on every backend):
+ * Runtime of {@link WiseSrLayer}. The head is linear in the feature map: with {@code K}, W spread over its pooling
+ * windows divided by p*p and 0 on the rows and columns that 'valid' pooling drops (the size of one example's map),
+ * forward and backward are broadcast multiplies and sums over the map, ND4J ops only (runs on every backend):
  * <ul>
- *   <li>forward: {@code pooled = avgpool_p(x)} (skipped for p = 1), {@code out = sum_hw(pooled * W) + b};</li>
- *   <li>backward: {@code dW = sum_n(eps * pooled)}, {@code db = sum_n(eps)}, and
- *       {@code dx = eps * K}, where {@code K} is W spread over its pooling windows divided by p*p and 0 on the rows
- *       and columns that 'valid' pooling drops. {@code K} has the size of one example's map, so {@code dx} is one
- *       broadcast multiply.</li>
+ *   <li>forward: {@code out = sum_hw(x * K) + b};</li>
+ *   <li>backward: {@code dK = sum_n(eps * x)}, then {@code dW} = dK summed over each window / p*p;
+ *       {@code db = sum_n(eps)}; {@code dx = eps * K}.</li>
  * </ul>
+ * Working from K rather than average-pooling first measured faster inside training workspaces (HeadCostBenchmark:
+ * libnd4j's pooling op costs more than a broadcast multiply over the whole map).
  */
 public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
 
@@ -58,8 +57,12 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray x = validatedInput();
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.size(0), layerConf().getNIn());
-        weightedSum(pooled(x, workspaceMgr, ArrayType.FF_WORKING_MEM), spatialWeights(training, workspaceMgr),
-                out, workspaceMgr, ArrayType.FF_WORKING_MEM);
+        INDArray kernel = fullMapKernel(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, training, workspaceMgr));
+        INDArray map = asRows(x);
+        INDArray product = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, map.shape());
+        // out[n,c] = sum_s x[n,c,s] * K[c,s]: one broadcast multiply and one sum over the map
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(map, kernelRows(kernel), product, 1, 2));
+        product.sum(out, isNchw() ? 2 : 1);
         if (hasBias()) {
             out.addiRowVector(getParamWithNoise(WiseSrParamInitializer.BIAS_KEY, training, workspaceMgr));
         }
@@ -93,13 +96,13 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
             gradient.setGradientFor(WiseSrParamInitializer.BIAS_KEY, biasGrad);
         }
 
-        // dW[c,i,j] = sum_n eps[n,c] * pooled[n,c,i,j]
-        INDArray pooled = pooled(x, workspaceMgr, ArrayType.BP_WORKING_MEM);
-        INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
-        Nd4j.exec(new MulOp(new INDArray[]{pooled, asMapShape(eps)}, new INDArray[]{weighted}));
+        // dK[c,s] = sum_n eps[n,c] * x[n,c,s]; dW = dK summed over each pooling window / p^2
+        INDArray map = asRows(x);
+        INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, map.shape());
+        INDArray contiguousEps = eps.ordering() == 'c' && !eps.isView() ? eps : eps.dup('c');
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(map, contiguousEps, weighted, 0, isNchw() ? 1 : 2));
         INDArray weightGrad = gradientViews.get(WiseSrParamInitializer.WEIGHT_KEY);
-        INDArray summed = weighted.sum(0);
-        weightGrad.assign(isNchw() ? summed : summed.permute(2, 0, 1));
+        weightGrad.assign(windowSums(weighted.sum(0)));
         gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
 
         // dx[n,c,h,w] = eps[n,c] * K[c,h,w]
@@ -150,46 +153,42 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         return input.castTo(dataType);
     }
 
-    /** avgpool p x p, stride p, 'valid'; the input itself when p = 1. */
-    private INDArray pooled(INDArray x, LayerWorkspaceMgr workspaceMgr, ArrayType arrayType) {
-        int p = layerConf().getPoolSize();
-        if (p == 1) {
-            return x;
-        }
+    /** The map with its spatial axes flattened: [N, C, H*W] (NCHW) or [N, H*W, C] (NHWC). */
+    private INDArray asRows(INDArray x) {
         long n = x.size(0);
         long c = layerConf().getNIn();
-        long kH = layerConf().getKernelHeight();
-        long kW = layerConf().getKernelWidth();
-        INDArray out = workspaceMgr.createUninitialized(arrayType, dataType,
-                isNchw() ? new long[]{n, c, kH, kW} : new long[]{n, kH, kW, c});
-        Pooling2DConfig config = Pooling2DConfig.builder()
-                .kH(p).kW(p).sH(p).sW(p).pH(0).pW(0)
-                .paddingMode(PaddingMode.VALID)
-                .isNHWC(!isNchw())
-                .build();
-        Nd4j.exec(new AvgPooling2D(x, out, config));
-        return out;
+        long s = layerConf().getInputHeight() * layerConf().getInputWidth();
+        INDArray contiguous = x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
+        return isNchw() ? contiguous.reshape('c', n, c, s) : contiguous.reshape('c', n, s, c);
     }
 
-    /** W [C, kH, kW] in the layout of one pooled example: [1, C, kH, kW] (NCHW) or [1, kH, kW, C] (NHWC). */
-    private INDArray spatialWeights(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        INDArray w = getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, training, workspaceMgr);
-        if (isNchw()) {
-            return w.reshape('c', 1, w.size(0), w.size(1), w.size(2));
-        }
-        return w.permute(1, 2, 0).dup('c').reshape('c', 1, w.size(1), w.size(2), w.size(0));
+    /** The full-map kernel [1, C, H, W] / [1, H, W, C] as [C, H*W] / [H*W, C], matching {@link #asRows}. */
+    private INDArray kernelRows(INDArray kernel) {
+        long c = layerConf().getNIn();
+        long s = layerConf().getInputHeight() * layerConf().getInputWidth();
+        return isNchw() ? kernel.reshape('c', c, s) : kernel.reshape('c', s, c);
     }
 
-    /** out[n,c] = sum over the map of pooled * weights. */
-    private void weightedSum(INDArray pooled, INDArray weights, INDArray out, LayerWorkspaceMgr workspaceMgr,
-            ArrayType arrayType) {
-        INDArray product = workspaceMgr.createUninitialized(arrayType, dataType, pooled.shape());
-        Nd4j.exec(new MulOp(new INDArray[]{pooled, weights}, new INDArray[]{product}));
-        if (isNchw()) {
-            product.sum(out, 2, 3);
-        } else {
-            product.sum(out, 1, 2);
+    /**
+     * Gradient of the full-map kernel ([C, H*W] or [H*W, C]) to the gradient of W [C, kH, kW]: each pooling window
+     * summed and divided by p*p; rows and columns dropped by 'valid' pooling do not contribute.
+     */
+    private INDArray windowSums(INDArray kernelGrad) {
+        WiseSrLayer conf = layerConf();
+        int p = conf.getPoolSize();
+        long c = conf.getNIn();
+        long h = conf.getInputHeight();
+        long w = conf.getInputWidth();
+        long kH = conf.getKernelHeight();
+        long kW = conf.getKernelWidth();
+        INDArray chw = isNchw() ? kernelGrad.reshape('c', c, h, w)
+                : kernelGrad.reshape('c', h, w, c).permute(2, 0, 1);
+        INDArray covered = chw.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p),
+                NDArrayIndex.interval(0, kW * p)).dup('c');
+        if (p == 1) {
+            return covered;
         }
+        return covered.reshape('c', c, kH, p, kW, p).sum(2, 4).divi(p * p);
     }
 
     /** eps [N, C] as [N, C, 1, 1] (NCHW) or [N, 1, 1, C] (NHWC), for broadcasting over the map. */

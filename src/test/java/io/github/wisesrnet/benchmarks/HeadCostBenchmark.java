@@ -1,7 +1,7 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.layers.WiseSrLayer;
-import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -9,7 +9,11 @@ import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -24,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Head cost: forward + backward time of WiseSrLayer vs GlobalPoolingLayer(AVG) vs DL4J's SubsamplingLayer(AVG) +
- * DepthwiseConvolution2D composition, float, on the paper's map sizes. Variants run interleaved in one process,
+ * DepthwiseConvolution2D composition, float, on the paper's map sizes, each in the same minimal graph. Variants run interleaved in one process,
  * after warm-up, in repeated rounds; the table reports medians and ratios to GAP.
  *
  * <p>Run: {@code mvn test -Pbenchmark -Dtest=HeadCostBenchmark}. Results: target/benchmarks/head-cost.md and .csv.
@@ -36,49 +40,53 @@ class HeadCostBenchmark {
     private static final int ROUNDS = 15;
     private static final int ITERATIONS_PER_ROUND = 5;
 
-    /** One head as a chain of DL4J layers, run forward and backward without a network around it. */
-    record Variant(String name, List<Layer> layers) {
-        void forwardBackward(INDArray input, LayerWorkspaceMgr mgr) {
-            INDArray x = input;
-            for (Layer l : layers) {
-                l.setInput(x, mgr);
-                x = l.activate(true, mgr);
-            }
-            // [N, C] for GAP and WiseSrLayer, [N, C, 1, 1] for the depthwise output (its flatten is a free reshape)
-            INDArray eps = Nd4j.onesLike(x);
-            for (int i = layers.size() - 1; i >= 0; i--) {
-                eps = layers.get(i).backpropGradient(eps, mgr).getSecond();
-            }
+    /**
+     * One head inside a minimal graph, input -> head -> softmax output (10 classes), run the way training runs it:
+     * {@code computeGradientAndScore} with DL4J's workspaces. The output layer is the same small cost for every head.
+     */
+    record Variant(String name, ComputationGraph net) {
+        void forwardBackward() {
+            net.computeGradientAndScore();
         }
     }
 
-    private static Layer instantiate(org.deeplearning4j.nn.conf.layers.Layer conf, InputType input) {
-        conf.setNIn(input, false);
-        NeuralNetConfiguration nnc = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
-                .updater(new Sgd(0.1)).layer(conf).build();
-        long n = conf.initializer().numParams(nnc);
-        INDArray params = n == 0 ? null : Nd4j.create(DataType.FLOAT, 1, n);
-        Layer layer = nnc.getLayer().instantiate(nnc, List.of(), 0, params, true, DataType.FLOAT);
-        if (n > 0) {
-            layer.setBackpropGradientsViewArray(Nd4j.create(DataType.FLOAT, 1, n));
+    private static Variant variant(String name, InputType map, INDArray input, INDArray labels,
+            org.deeplearning4j.nn.conf.layers.Layer... head) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .dataType(DataType.FLOAT).updater(new Sgd(0.01)).weightInit(WeightInit.XAVIER).graphBuilder()
+                .addInputs("in");
+        String previous = "in";
+        for (int i = 0; i < head.length; i++) {
+            g.addLayer("head" + i, head[i], previous);
+            previous = "head" + i;
         }
-        return layer;
+        g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                .activation(Activation.SOFTMAX).build(), previous).setOutputs("out").setInputTypes(map);
+        ComputationGraph net = new ComputationGraph(g.build());
+        net.init();
+        net.setInputs(input);
+        net.setLabels(labels);
+        return new Variant(name, net);
     }
 
-    private static List<Variant> variants(long c, long h, long w) {
+    private static List<Variant> variants(long[] shape) {
+        long c = shape[1];
+        long h = shape[2];
+        long w = shape[3];
         InputType map = InputType.convolutional(h, w, c);
+        INDArray input = Nd4j.rand(DataType.FLOAT, shape);
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, shape[0], 10);
+        labels.getColumn(0).assign(1);
         int p = WiseSrLayer.paperPoolSize(h, w);
-        InputType pooled = InputType.convolutional(h / p, w / p, c);
         List<Variant> list = new ArrayList<>();
-        list.add(new Variant("GAP (GlobalPoolingLayer AVG)",
-                List.of(instantiate(new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), map))));
-        list.add(new Variant("WiseSrLayer (p=" + p + ")",
-                List.of(instantiate(new WiseSrLayer.Builder().inputType(map).build(), map))));
-        list.add(new Variant("SubsamplingLayer + DepthwiseConvolution2D", List.of(
-                instantiate(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(p, p)
-                        .stride(p, p).convolutionMode(ConvolutionMode.Truncate).build(), map),
-                instantiate(new DepthwiseConvolution2D.Builder((int) (h / p), (int) (w / p))
-                        .convolutionMode(ConvolutionMode.Truncate).nIn(c).build(), pooled))));
+        list.add(variant("GAP (GlobalPoolingLayer AVG)", map, input, labels,
+                new GlobalPoolingLayer.Builder(PoolingType.AVG).build()));
+        list.add(variant("WiseSrLayer (p=" + p + ")", map, input, labels, new WiseSrLayer.Builder().build()));
+        list.add(variant("SubsamplingLayer + DepthwiseConvolution2D", map, input, labels,
+                new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(p, p).stride(p, p)
+                        .convolutionMode(ConvolutionMode.Truncate).build(),
+                new DepthwiseConvolution2D.Builder((int) (h / p), (int) (w / p))
+                        .convolutionMode(ConvolutionMode.Truncate).build()));
         return list;
     }
 
@@ -87,13 +95,11 @@ class HeadCostBenchmark {
         long[][] shapes = {{64, 2048, 7, 7}, {16, 2048, 16, 16}, {64, 1024, 7, 7}};
         BenchmarkTable table = new BenchmarkTable("input [N, C, H, W]", "head", "median ms (fwd+bwd)",
                 "ratio to GAP");
-        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
         for (long[] s : shapes) {
-            INDArray input = Nd4j.rand(DataType.FLOAT, s);
-            List<Variant> variants = variants(s[1], s[2], s[3]);
+            List<Variant> variants = variants(s);
             for (Variant v : variants) {
                 for (int i = 0; i < WARMUP; i++) {
-                    v.forwardBackward(input, mgr);
+                    v.forwardBackward();
                 }
             }
             double[][] perRound = new double[variants.size()][ROUNDS];
@@ -102,7 +108,7 @@ class HeadCostBenchmark {
                     int idx = (k + r) % variants.size(); // rotate the order every round
                     long start = System.nanoTime();
                     for (int i = 0; i < ITERATIONS_PER_ROUND; i++) {
-                        variants.get(idx).forwardBackward(input, mgr);
+                        variants.get(idx).forwardBackward();
                     }
                     perRound[idx][r] = (System.nanoTime() - start) / 1e6 / ITERATIONS_PER_ROUND;
                 }
@@ -115,7 +121,8 @@ class HeadCostBenchmark {
             }
         }
         table.write("head-cost", "Head cost: forward + backward, float",
-                "Machine: " + BenchmarkTable.machine() + ". " + ROUNDS + " interleaved rounds of "
+                "Machine: " + BenchmarkTable.machine() + ". Each head in a graph input -> head -> output(10),"
+                        + " computeGradientAndScore with workspaces. " + ROUNDS + " interleaved rounds of "
                         + ITERATIONS_PER_ROUND + " iterations after " + WARMUP + " warm-up iterations; medians."
                         + " Command: mvn test -Pbenchmark -Dtest=HeadCostBenchmark");
     }
