@@ -1,0 +1,87 @@
+package io.github.wisesrnet.benchmarks;
+
+import io.github.wisesrnet.Head;
+import io.github.wisesrnet.WiseSrNet;
+import io.github.wisesrnet.backbones.Backbone;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Whole network: the Keras-faithful ResNet50 at 224x224, batch 8, float, with the GAP head and with the Wise-SrNet
+ * head (same backbone weights): one training step ({@code fit} on a fixed batch) and one inference pass, interleaved
+ * rounds after warm-up; medians and the Wise-SrNet / GAP ratio. Memory: the process's resident size as JavaCPP
+ * reports it ({@code Pointer.physicalBytes()}), highest value seen after each variant's calls.
+ *
+ * <p>Run: {@code mvn test -Pbenchmark -Dtest=WholeNetworkBenchmark}. Results: target/benchmarks/whole-network.md.
+ */
+@Tag("benchmark")
+class WholeNetworkBenchmark {
+
+    private static final int BATCH = 8;
+    private static final int WARMUP = 2;
+    private static final int ROUNDS = 5;
+
+    @Test
+    void resnet50TrainingStepAndInference() throws Exception {
+        InputType input = InputType.convolutional(224, 224, 3);
+        ComputationGraph features = Backbone.RESNET50.featureExtractor(224, 224, 3);
+        List<Head> heads = List.of(Head.GAP, Head.WISE_SRNET);
+        ComputationGraph[] nets = new ComputationGraph[heads.size()];
+        for (int i = 0; i < nets.length; i++) {
+            nets[i] = WiseSrNet.attach(features, 6, heads.get(i), input);
+        }
+        Nd4j.getRandom().setSeed(1);
+        INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 224, 224).muli(255).subi(120);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, 6);
+        for (int i = 0; i < BATCH; i++) {
+            y.putScalar(i, i % 6, 1.0);
+        }
+        for (ComputationGraph net : nets) {
+            for (int i = 0; i < WARMUP; i++) {
+                net.fit(new INDArray[]{x}, new INDArray[]{y});
+                net.outputSingle(false, x);
+            }
+        }
+        double[][] train = new double[nets.length][ROUNDS];
+        double[][] infer = new double[nets.length][ROUNDS];
+        long[] peak = new long[nets.length];
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int k = 0; k < nets.length; k++) {
+                int i = (k + r) % nets.length;
+                long t0 = System.nanoTime();
+                nets[i].fit(new INDArray[]{x}, new INDArray[]{y});
+                long t1 = System.nanoTime();
+                nets[i].outputSingle(false, x);
+                long t2 = System.nanoTime();
+                train[i][r] = (t1 - t0) / 1e6;
+                infer[i][r] = (t2 - t1) / 1e6;
+                peak[i] = Math.max(peak[i], Pointer.physicalBytes());
+            }
+        }
+        BenchmarkTable table = new BenchmarkTable("head", "parameters", "train step median ms", "images/s (train)",
+                "inference median ms", "train step vs GAP", "inference vs GAP", "resident MB (max seen)");
+        double gapTrain = BenchmarkTable.median(train[0]);
+        double gapInfer = BenchmarkTable.median(infer[0]);
+        for (int i = 0; i < nets.length; i++) {
+            double t = BenchmarkTable.median(train[i]);
+            double f = BenchmarkTable.median(infer[i]);
+            assertTrue(t > 0 && f > 0);
+            table.add(heads.get(i).name(), String.format("%,d", nets[i].numParams()), t, BATCH * 1000.0 / t, f,
+                    t / gapTrain, f / gapInfer, peak[i] / (1024 * 1024));
+        }
+        table.write("whole-network", "ResNet50 at 224x224, batch 8: GAP vs Wise-SrNet head",
+                "Machine: " + BenchmarkTable.machine() + ". " + ROUNDS + " interleaved rounds after " + WARMUP
+                        + " warm-up steps per head; medians. Resident size is the whole process, so it includes both"
+                        + " networks. Command: mvn test -Pbenchmark -Dtest=WholeNetworkBenchmark");
+    }
+}
