@@ -99,7 +99,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         // dK[c,s] = sum_n eps[n,c] * x[n,c,s]; dW = dK summed over each pooling window / p^2
         INDArray map = asRows(x);
         INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, map.shape());
-        INDArray contiguousEps = eps.ordering() == 'c' && !eps.isView() ? eps : eps.dup('c');
+        INDArray contiguousEps = contiguous(eps);
         Nd4j.getExecutioner().exec(new BroadcastMulOp(map, contiguousEps, weighted, 0, isNchw() ? 1 : 2));
         INDArray weightGrad = gradientViews.get(WiseSrParamInitializer.WEIGHT_KEY);
         weightGrad.assign(windowSums(weighted.sum(0)));
@@ -108,7 +108,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         // dx[n,c,h,w] = eps[n,c] * K[c,h,w]
         INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
         INDArray kernel = fullMapKernel(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
-        Nd4j.exec(new MulOp(new INDArray[]{asMapShape(eps), kernel}, new INDArray[]{epsilonOut}));
+        Nd4j.exec(new MulOp(new INDArray[]{asMapShape(contiguousEps), kernel}, new INDArray[]{epsilonOut}));
 
         weightNoiseParams.clear();
         epsilonOut = backpropDropOutIfPresent(epsilonOut);
@@ -158,8 +158,8 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long n = x.size(0);
         long c = layerConf().getNIn();
         long s = layerConf().getInputHeight() * layerConf().getInputWidth();
-        INDArray contiguous = x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
-        return isNchw() ? contiguous.reshape('c', n, c, s) : contiguous.reshape('c', n, s, c);
+        INDArray rows = contiguous(x);
+        return isNchw() ? rows.reshape('c', n, c, s) : rows.reshape('c', n, s, c);
     }
 
     /** The full-map kernel [1, C, H, W] / [1, H, W, C] as [C, H*W] / [H*W, C], matching {@link #asRows}. */
@@ -191,12 +191,16 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         return covered.reshape('c', c, kH, p, kW, p).sum(2, 4).divi(p * p);
     }
 
-    /** eps [N, C] as [N, C, 1, 1] (NCHW) or [N, 1, 1, C] (NHWC), for broadcasting over the map. */
+    /** The array itself when it is a dense 'c'-order array (so reshapes are views), else a 'c' copy. */
+    private static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+    }
+
+    /** Contiguous eps [N, C] as [N, C, 1, 1] (NCHW) or [N, 1, 1, C] (NHWC), for broadcasting over the map. */
     private INDArray asMapShape(INDArray eps) {
         long n = eps.size(0);
         long c = eps.size(1);
-        INDArray contiguous = eps.ordering() == 'c' && eps.isView() ? eps.dup('c') : eps;
-        return isNchw() ? contiguous.reshape('c', n, c, 1, 1) : contiguous.reshape('c', n, 1, 1, c);
+        return isNchw() ? eps.reshape('c', n, c, 1, 1) : eps.reshape('c', n, 1, 1, c);
     }
 
     /**

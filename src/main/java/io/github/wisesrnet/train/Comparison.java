@@ -1,9 +1,11 @@
 package io.github.wisesrnet.train;
 
+import io.github.wisesrnet.FeatureMap;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.data.ClassificationData;
 import io.github.wisesrnet.data.DataSpec;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +36,6 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
 
     public List<HeadResult> run(ClassificationData data, ProgressReporter progress) {
         List<HeadResult> results = new ArrayList<>();
-        long backboneParams = backbone.featureExtractor(data.height(), data.width(), data.channels(), config.seed())
-                .numParams();
         for (Head head : heads) {
             long start = System.nanoTime();
             Checkpoints checkpoints = checkpointRoot == null ? null
@@ -67,10 +67,23 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
             }
             record = new Trainer(config, progress).train(net, data, record, checkpoints);
             double seconds = (System.nanoTime() - start) / 1e9;
-            results.add(new HeadResult(head, net.numParams(), net.numParams() - backboneParams, record.epochs(),
-                    data.classNames(), seconds));
+            results.add(new HeadResult(head, net.numParams(), net.numParams() - backboneParameters(net, data),
+                    record.epochs(), data.classNames(), seconds));
         }
         return results;
+    }
+
+    /** Parameters of the layers that compute the feature map, found from the trained graph's structure. */
+    private static long backboneParameters(ComputationGraph net, ClassificationData data) {
+        InputType input = InputType.convolutional(data.height(), data.width(), data.channels(), data.format());
+        long total = 0;
+        for (String vertex : FeatureMap.locate(net, new InputType[]{input}, null).backbone()) {
+            org.deeplearning4j.nn.api.Layer layer = net.getLayer(vertex);
+            if (layer != null) {
+                total += layer.numParams();
+            }
+        }
+        return total;
     }
 
     private RunRecord newRecord(Head head, ClassificationData data, long parameters) {
