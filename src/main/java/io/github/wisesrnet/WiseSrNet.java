@@ -40,6 +40,10 @@ public final class WiseSrNet {
 
     private static final Logger log = LoggerFactory.getLogger(WiseSrNet.class);
 
+    static {
+        OneDnnHelpers.useByDefault(); // before any network of ours is created
+    }
+
     /** Vertex names of the attached head. */
     public static final String SPATIAL_WEIGHTS_VERTEX = "wise_sr";
     public static final String GLOBAL_POOL_VERTEX = "avg_pool";
@@ -103,7 +107,9 @@ public final class WiseSrNet {
         if (options.freezeBackbone()) {
             builder.setFeatureExtractor(featureMap.vertex());
         }
-        return builder.build();
+        ComputationGraph net = builder.build();
+        OneDnnHelpers.removeUnreliable(net);
+        return net;
     }
 
     /** Builds the head layers after the feature map; returns the output vertex name. */

@@ -50,6 +50,10 @@ public enum Backbone {
     /** Seed of the overloads without one. */
     public static final long DEFAULT_SEED = 42;
 
+    static {
+        io.github.wisesrnet.OneDnnHelpers.useByDefault(); // before any backbone is created
+    }
+
     private final Architecture architecture;
 
     Backbone(Architecture architecture) {
@@ -186,6 +190,7 @@ public enum Backbone {
     private static ComputationGraph initialized(ComputationGraphConfiguration conf) {
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
+        io.github.wisesrnet.OneDnnHelpers.removeUnreliable(net);
         return net;
     }
 

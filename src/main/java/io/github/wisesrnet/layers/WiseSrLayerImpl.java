@@ -10,27 +10,32 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
 
 /**
- * Runtime of {@link WiseSrLayer}. The head is linear in the feature map: with {@code K}, W spread over its pooling
- * windows divided by p*p and 0 on the rows and columns that 'valid' pooling drops (the size of one example's map),
- * forward and backward are broadcast multiplies and sums over the map, ND4J ops only (runs on every backend):
+ * Runtime of {@link WiseSrLayer}. The head is linear in the feature map. With {@code E} the pooling matrix
+ * [kH*kW, H*W] ({@code E[j, s] = 1/p^2} when pixel s lies in pooling window j, 0 otherwise, so the rows and columns
+ * that 'valid' pooling drops have no weight) and {@code W} as [C, kH*kW], ND4J ops only (runs on every backend):
  * <ul>
- *   <li>forward: {@code out = sum_hw(x * K) + b};</li>
- *   <li>backward: {@code dK = sum_n(eps * x)}, then {@code dW} = dK summed over each window / p*p;
- *       {@code db = sum_n(eps)}; {@code dx = eps * K}.</li>
+ *   <li>forward: pooled {@code P = x E^T} (per channel and example), {@code out = sum_j(P * W) + b};</li>
+ *   <li>backward: {@code dW = sum_n(eps * P)}, {@code db = sum_n(eps)}, {@code dx = eps * K} with the full-map
+ *       kernel {@code K = W E} [C, H*W].</li>
  * </ul>
- * Working from K rather than average-pooling first measured faster inside training workspaces (HeadCostBenchmark:
- * libnd4j's pooling op costs more than a broadcast multiply over the whole map).
+ * In NCHW the map is a plain [N*C, H*W] matrix, so the pooling is one matrix multiply that reads the map once, and
+ * everything after it works on the pooled [N, C, kH*kW] array; the backward pass recomputes P (one more read) and
+ * writes dx. That is the same number of passes over the map as GAP's forward and backward (HeadCostBenchmark).
+ * NHWC has no such matrix and multiplies the map by K directly (broadcast multiply, then a sum).
  */
 public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
+
+    /** The pooling matrix E [kH*kW, H*W], built once per layer (a constant of the configuration). */
+    private INDArray pooling;
 
     public WiseSrLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -56,13 +61,22 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         assertInputSet(false);
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray x = validatedInput();
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.size(0), layerConf().getNIn());
-        INDArray kernel = fullMapKernel(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, training, workspaceMgr));
-        INDArray map = asRows(x);
-        INDArray product = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, map.shape());
-        // out[n,c] = sum_s x[n,c,s] * K[c,s]: one broadcast multiply and one sum over the map
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(map, kernelRows(kernel), product, 1, 2));
-        product.sum(out, isNchw() ? 2 : 1);
+        long n = x.size(0);
+        long c = layerConf().getNIn();
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, n, c);
+        INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, training, workspaceMgr));
+        if (isNchw()) {
+            INDArray pooled = pooled(x, ArrayType.FF_WORKING_MEM, workspaceMgr);
+            INDArray weighted = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, pooled.shape());
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, w, weighted, 1, 2));
+            weighted.sum(out, 2);
+        } else {
+            INDArray map = asRows(x);
+            INDArray product = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, map.shape());
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(map, fullMapKernel(w, ArrayType.FF_WORKING_MEM, workspaceMgr), product,
+                    1, 2));
+            product.sum(out, 1);
+        }
         if (hasBias()) {
             out.addiRowVector(getParamWithNoise(WiseSrParamInitializer.BIAS_KEY, training, workspaceMgr));
         }
@@ -88,31 +102,112 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
             eps = eps.dup();
             layerConf().getOutputDropout().backprop(eps, eps, getIterationCount(), getEpochCount());
         }
+        INDArray contiguousEps = contiguous(eps);
 
         Gradient gradient = new DefaultGradient();
         if (hasBias()) {
             INDArray biasGrad = gradientViews.get(WiseSrParamInitializer.BIAS_KEY);
-            eps.sum(biasGrad.reshape(channels), 0);
+            contiguousEps.sum(biasGrad.reshape(channels), 0);
             gradient.setGradientFor(WiseSrParamInitializer.BIAS_KEY, biasGrad);
         }
 
-        // dK[c,s] = sum_n eps[n,c] * x[n,c,s]; dW = dK summed over each pooling window / p^2
-        INDArray map = asRows(x);
-        INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, map.shape());
-        INDArray contiguousEps = contiguous(eps);
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(map, contiguousEps, weighted, 0, isNchw() ? 1 : 2));
         INDArray weightGrad = gradientViews.get(WiseSrParamInitializer.WEIGHT_KEY);
-        weightGrad.assign(windowSums(weighted.sum(0)));
+        INDArray weightGradRows = weightGrad.reshape('c', channels, layerConf().getKernelHeight()
+                * layerConf().getKernelWidth());
+        if (isNchw()) {
+            // dW[c,j] = sum_n eps[n,c] * P[n,c,j]
+            INDArray pooled = pooled(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
+            INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, contiguousEps, weighted, 0, 1));
+            weighted.sum(weightGradRows, 0);
+        } else {
+            // dK[s,c] = sum_n eps[n,c] * x[n,s,c]; dW = (E dK)^T
+            INDArray map = asRows(x);
+            INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, map.shape());
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(map, contiguousEps, weighted, 0, 2));
+            INDArray kernelGrad = weighted.sum(0);
+            weightGradRows.assign(pooling().mmul(kernelGrad).transpose());
+        }
         gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
 
-        // dx[n,c,h,w] = eps[n,c] * K[c,h,w]
+        // dx[n,c,s] = eps[n,c] * K[c,s]
+        INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
+        INDArray kernel = fullMapKernel(w, ArrayType.BP_WORKING_MEM, workspaceMgr);
         INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-        INDArray kernel = fullMapKernel(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
-        Nd4j.exec(new MulOp(new INDArray[]{asMapShape(contiguousEps), kernel}, new INDArray[]{epsilonOut}));
+        long n = x.size(0);
+        long s = layerConf().getInputHeight() * layerConf().getInputWidth();
+        if (isNchw()) {
+            Nd4j.exec(new MulOp(new INDArray[]{contiguousEps.reshape('c', n, channels, 1),
+                    kernel.reshape('c', 1, channels, s)}, new INDArray[]{epsilonOut.reshape('c', n, channels, s)}));
+        } else {
+            Nd4j.exec(new MulOp(new INDArray[]{contiguousEps.reshape('c', n, 1, channels),
+                    kernel.reshape('c', 1, s, channels)}, new INDArray[]{epsilonOut.reshape('c', n, s, channels)}));
+        }
 
         weightNoiseParams.clear();
         epsilonOut = backpropDropOutIfPresent(epsilonOut);
         return new Pair<>(gradient, epsilonOut);
+    }
+
+    /** NCHW: the map average-pooled into W's windows, P = x E^T as [N, C, kH*kW] (one matrix multiply). */
+    private INDArray pooled(INDArray x, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+        long n = x.size(0);
+        long c = layerConf().getNIn();
+        long s = layerConf().getInputHeight() * layerConf().getInputWidth();
+        long j = layerConf().getKernelHeight() * layerConf().getKernelWidth();
+        INDArray rows = contiguous(x).reshape('c', n * c, s);
+        INDArray pooled = workspaceMgr.createUninitialized(type, dataType, new long[]{n * c, j}, 'c');
+        Nd4j.gemm(rows, pooling(), pooled, false, true, 1.0, 0.0);
+        return pooled.reshape('c', n, c, j);
+    }
+
+    /** W [C, kH, kW] as [C, kH*kW]. */
+    private INDArray weightRows(INDArray w) {
+        return contiguous(w).reshape('c', layerConf().getNIn(), layerConf().getKernelHeight()
+                * layerConf().getKernelWidth());
+    }
+
+    /** The full-map kernel K = W E: [C, H*W] in NCHW, [H*W, C] in NHWC (matching {@link #asRows}). */
+    private INDArray fullMapKernel(INDArray weightRows, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+        long c = layerConf().getNIn();
+        long s = layerConf().getInputHeight() * layerConf().getInputWidth();
+        if (isNchw()) {
+            INDArray k = workspaceMgr.createUninitialized(type, dataType, new long[]{c, s}, 'c');
+            Nd4j.gemm(weightRows, pooling(), k, false, false, 1.0, 0.0);
+            return k;
+        }
+        INDArray k = workspaceMgr.createUninitialized(type, dataType, new long[]{s, c}, 'c');
+        Nd4j.gemm(pooling(), weightRows, k, true, true, 1.0, 0.0);
+        return k;
+    }
+
+    /**
+     * E [kH*kW, H*W]: row j = window (i, k) of the 'valid' p x p pooling, 1/p^2 on its pixels. Built once, outside
+     * any workspace, since it only depends on the configuration.
+     */
+    private INDArray pooling() {
+        if (pooling == null || pooling.dataType() != dataType) {
+            WiseSrLayer conf = layerConf();
+            int p = conf.getPoolSize();
+            long h = conf.getInputHeight();
+            long w = conf.getInputWidth();
+            long kH = conf.getKernelHeight();
+            long kW = conf.getKernelWidth();
+            double[][] e = new double[(int) (kH * kW)][(int) (h * w)];
+            for (int i = 0; i < kH; i++) {
+                for (int k = 0; k < kW; k++) {
+                    for (int dy = 0; dy < p; dy++) {
+                        for (int dx = 0; dx < p; dx++) {
+                            e[(int) (i * kW + k)][(int) ((i * p + dy) * w + k * p + dx)] = 1.0 / (p * p);
+                        }
+                    }
+                }
+            }
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                pooling = Nd4j.create(e).castTo(dataType);
+            }
+        }
+        return pooling;
     }
 
     private boolean isNchw() {
@@ -162,79 +257,9 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         return isNchw() ? rows.reshape('c', n, c, s) : rows.reshape('c', n, s, c);
     }
 
-    /** The full-map kernel [1, C, H, W] / [1, H, W, C] as [C, H*W] / [H*W, C], matching {@link #asRows}. */
-    private INDArray kernelRows(INDArray kernel) {
-        long c = layerConf().getNIn();
-        long s = layerConf().getInputHeight() * layerConf().getInputWidth();
-        return isNchw() ? kernel.reshape('c', c, s) : kernel.reshape('c', s, c);
-    }
-
-    /**
-     * Gradient of the full-map kernel ([C, H*W] or [H*W, C]) to the gradient of W [C, kH, kW]: each pooling window
-     * summed and divided by p*p; rows and columns dropped by 'valid' pooling do not contribute.
-     */
-    private INDArray windowSums(INDArray kernelGrad) {
-        WiseSrLayer conf = layerConf();
-        int p = conf.getPoolSize();
-        long c = conf.getNIn();
-        long h = conf.getInputHeight();
-        long w = conf.getInputWidth();
-        long kH = conf.getKernelHeight();
-        long kW = conf.getKernelWidth();
-        INDArray chw = isNchw() ? kernelGrad.reshape('c', c, h, w)
-                : kernelGrad.reshape('c', h, w, c).permute(2, 0, 1);
-        INDArray covered = chw.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p),
-                NDArrayIndex.interval(0, kW * p)).dup('c');
-        if (p == 1) {
-            return covered;
-        }
-        return covered.reshape('c', c, kH, p, kW, p).sum(2, 4).divi(p * p);
-    }
-
     /** The array itself when it is a dense 'c'-order array (so reshapes are views), else a 'c' copy. */
     private static INDArray contiguous(INDArray a) {
         return a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
     }
 
-    /** Contiguous eps [N, C] as [N, C, 1, 1] (NCHW) or [N, 1, 1, C] (NHWC), for broadcasting over the map. */
-    private INDArray asMapShape(INDArray eps) {
-        long n = eps.size(0);
-        long c = eps.size(1);
-        return isNchw() ? eps.reshape('c', n, c, 1, 1) : eps.reshape('c', n, 1, 1, c);
-    }
-
-    /**
-     * The effective kernel over the full input map: W spread over its p x p windows, divided by p*p, zero on rows
-     * and columns dropped by 'valid' pooling. Shape [1, C, H, W] (NCHW) or [1, H, W, C] (NHWC).
-     */
-    private INDArray fullMapKernel(INDArray w) {
-        WiseSrLayer conf = layerConf();
-        int p = conf.getPoolSize();
-        long c = conf.getNIn();
-        long kH = conf.getKernelHeight();
-        long kW = conf.getKernelWidth();
-        long h = conf.getInputHeight();
-        long wd = conf.getInputWidth();
-        INDArray spread;
-        if (p == 1) {
-            spread = w;
-        } else {
-            INDArray window = Nd4j.valueArrayOf(new long[]{1, 1, p, 1, p}, 1.0 / (p * p), dataType);
-            INDArray expanded = Nd4j.createUninitialized(dataType, c, kH, p, kW, p);
-            Nd4j.exec(new MulOp(new INDArray[]{w.reshape('c', c, kH, 1, kW, 1), window}, new INDArray[]{expanded}));
-            spread = expanded.reshape('c', c, kH * p, kW * p);
-        }
-        INDArray full;
-        if (kH * p == h && kW * p == wd) {
-            full = spread;
-        } else {
-            full = Nd4j.zeros(dataType, c, h, wd);
-            full.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p), NDArrayIndex.interval(0, kW * p))
-                    .assign(spread);
-        }
-        if (isNchw()) {
-            return full.reshape('c', 1, c, h, wd);
-        }
-        return full.permute(1, 2, 0).dup('c').reshape('c', 1, h, wd, c);
-    }
 }

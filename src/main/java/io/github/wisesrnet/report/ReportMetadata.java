@@ -52,7 +52,8 @@ public record ReportMetadata(String title, String dataDescription, String backbo
 
     /**
      * Describes this machine: cores, OS, Java and ND4J backend, e.g. "16 cores, max heap 6.0 GB, Linux 6.1.0
-     * (amd64), Java 17.0.15 (Debian), ND4J CpuBackend (NativeOpExecutioner)". Loads ND4J if it is not loaded yet;
+     * (amd64), Java 17.0.15 (Debian), ND4J CpuBackend (NativeOpExecutioner; CPU binary generic x86-64 + oneDNN,
+     * oneDNN layer helpers on)". Loads ND4J if it is not loaded yet;
      * if no backend can be loaded the text says so instead of failing.
      */
     public static String describeMachine() {
@@ -66,7 +67,8 @@ public record ReportMetadata(String title, String dataDescription, String backbo
     private static String describeNd4j() {
         try {
             return Nd4j.getBackend().getClass().getSimpleName()
-                    + " (" + Nd4j.getExecutioner().getClass().getSimpleName() + ")";
+                    + " (" + Nd4j.getExecutioner().getClass().getSimpleName() + "; "
+                    + io.github.wisesrnet.OneDnnHelpers.describe() + ")";
         } catch (RuntimeException | LinkageError e) {
             return "backend unavailable (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
         }

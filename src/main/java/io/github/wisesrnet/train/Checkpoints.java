@@ -47,9 +47,12 @@ public record Checkpoints(Path dir) {
 
     /** Loads a saved network (with its updater state). */
     public static ComputationGraph load(Path zip) throws IOException {
+        io.github.wisesrnet.OneDnnHelpers.useByDefault(); // helpers are chosen when the layers are created
         if (!Files.isRegularFile(zip)) {
             throw new IOException("No model file at " + zip);
         }
-        return ModelSerializer.restoreComputationGraph(zip.toFile(), true);
+        ComputationGraph net = ModelSerializer.restoreComputationGraph(zip.toFile(), true);
+        io.github.wisesrnet.OneDnnHelpers.removeUnreliable(net);
+        return net;
     }
 }

@@ -30,11 +30,13 @@ public final class ModelFactory {
 
     /** The same network with the recipe's updater (and learning-rate schedule) on every layer. */
     public static ComputationGraph withUpdater(ComputationGraph net, TrainingConfig config) {
-        return new TransferLearning.GraphBuilder(net)
+        ComputationGraph updated = new TransferLearning.GraphBuilder(net)
                 .fineTuneConfiguration(new FineTuneConfiguration.Builder()
                         .updater(config.updater())
                         .seed(config.seed())
                         .build())
                 .build();
+        io.github.wisesrnet.OneDnnHelpers.removeUnreliable(updated);
+        return updated;
     }
 }

@@ -1,6 +1,7 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
+import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
 import org.bytedeco.javacpp.Pointer;
@@ -12,8 +13,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -29,7 +36,7 @@ class WholeNetworkBenchmark {
 
     private static final int BATCH = 8;
     private static final int WARMUP = 2;
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = Integer.getInteger("wisesrnet.whole.rounds", 9);
 
     @Test
     void resnet50TrainingStepAndInference() throws Exception {
@@ -69,7 +76,8 @@ class WholeNetworkBenchmark {
             }
         }
         BenchmarkTable table = new BenchmarkTable("head", "parameters", "train step median ms", "images/s (train)",
-                "inference median ms", "train step vs GAP", "inference vs GAP", "resident MB (max seen)");
+                "inference median ms", "train step vs GAP", "inference vs GAP", "resident MB (max seen)",
+                "train steps (ms)", "inference passes (ms)");
         double gapTrain = BenchmarkTable.median(train[0]);
         double gapInfer = BenchmarkTable.median(infer[0]);
         for (int i = 0; i < nets.length; i++) {
@@ -77,11 +85,64 @@ class WholeNetworkBenchmark {
             double f = BenchmarkTable.median(infer[i]);
             assertTrue(t > 0 && f > 0);
             table.add(heads.get(i).name(), String.format("%,d", nets[i].numParams()), t, BATCH * 1000.0 / t, f,
-                    t / gapTrain, f / gapInfer, peak[i] / (1024 * 1024));
+                    t / gapTrain, f / gapInfer, peak[i] / (1024 * 1024), rounds(train[i]), rounds(infer[i]));
         }
         table.write("whole-network", "ResNet50 at 224x224, batch 8: GAP vs Wise-SrNet head",
                 "Machine: " + BenchmarkTable.machine() + ". " + ROUNDS + " interleaved rounds after " + WARMUP
                         + " warm-up steps per head; medians. Resident size is the whole process, so it includes both"
                         + " networks. Command: mvn test -Pbenchmark -Dtest=WholeNetworkBenchmark");
+    }
+
+    /**
+     * Peak memory per head: each head's network in its own JVM ({@link HeadMemoryProbe}), 3 training steps and an
+     * inference pass; peak resident size of the process and peak Java heap.
+     */
+    @Test
+    void resnet50PeakMemoryPerHead() throws Exception {
+        OneDnnHelpers.useByDefault(); // the children get the library's default unless the property says otherwise
+        String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        BenchmarkTable table = new BenchmarkTable("head", "parameters", "peak resident MB", "peak Java heap MB",
+                "resident vs GAP");
+        double gapResident = 0;
+        for (Head head : List.of(Head.GAP, Head.WISE_SRNET)) {
+            ProcessBuilder pb = new ProcessBuilder(javaCommand, "-Xmx6g", "-cp", System.getProperty("java.class.path"),
+                    "-D" + OneDnnHelpers.DISABLE_PROPERTY + "=" + System.getProperty(OneDnnHelpers.DISABLE_PROPERTY,
+                            "false"),
+                    HeadMemoryProbe.class.getName(), head.name(), "3").redirectErrorStream(true);
+            Process process = pb.start();
+            String result = null;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.startsWith(HeadMemoryProbe.RESULT_PREFIX)) {
+                        result = line.substring(HeadMemoryProbe.RESULT_PREFIX.length());
+                    }
+                }
+            }
+            assertEquals(0, process.waitFor(), "memory probe for " + head + " failed");
+            assertNotNull(result, "memory probe for " + head + " printed no result");
+            String[] parts = result.trim().split(" ");
+            long residentKb = Long.parseLong(parts[1]);
+            long heapKb = Long.parseLong(parts[2]);
+            assertTrue(residentKb != 0 && heapKb > 0);
+            if (head == Head.GAP) {
+                gapResident = residentKb;
+            }
+            table.add(head.name(), String.format("%,d", Long.parseLong(parts[0])),
+                    residentKb < 0 ? "n/a" : String.valueOf(residentKb / 1024), heapKb / 1024,
+                    residentKb < 0 ? "n/a" : String.format(Locale.ROOT, "%.3f", residentKb / gapResident));
+        }
+        table.write("whole-network-memory", "ResNet50 at 224x224, batch 8: peak memory per head",
+                "Machine: " + BenchmarkTable.machine() + ", " + OneDnnHelpers.describe() + ". Each head in its own"
+                        + " JVM (-Xmx6g): 3 training steps and one inference pass; peak resident size (Linux VmHWM)"
+                        + " and peak Java heap. Command: mvn test -Pbenchmark"
+                        + " -Dtest=WholeNetworkBenchmark#resnet50PeakMemoryPerHead");
+    }
+
+    private static String rounds(double[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (double v : values) {
+            sb.append(sb.length() == 0 ? "" : " ").append(Math.round(v));
+        }
+        return sb.toString();
     }
 }

@@ -20,6 +20,7 @@ class ReportMetadataTest {
         assertTrue(machine.contains(System.getProperty("os.name")), machine);
         assertTrue(machine.contains("Java " + System.getProperty("java.version")), machine);
         assertTrue(machine.contains("ND4J "), machine);
+        assertTrue(machine.contains("CPU binary") || machine.contains("GPU backend"), machine);
     }
 
     @Test
