@@ -48,6 +48,7 @@ class OneDnnHelpersTest {
     void restoreProperty() {
         if (savedProperty == null) {
             System.clearProperty(OneDnnHelpers.DISABLE_PROPERTY);
+            OneDnnHelpers.useByDefault(); // back to the library's default
         } else {
             System.setProperty(OneDnnHelpers.DISABLE_PROPERTY, savedProperty);
         }
