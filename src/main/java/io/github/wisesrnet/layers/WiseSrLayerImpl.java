@@ -73,8 +73,8 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         } else {
             INDArray map = asRows(x);
             INDArray product = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, map.shape());
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(map, fullMapKernel(w, ArrayType.FF_WORKING_MEM, workspaceMgr), product,
-                    1, 2));
+            INDArray kernel = fullMapKernel(w, ArrayType.FF_WORKING_MEM, workspaceMgr);
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(map, kernel, product, 1, 2));
             product.sum(out, 1);
         }
         if (hasBias()) {
