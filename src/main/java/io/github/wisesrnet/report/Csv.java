@@ -7,13 +7,13 @@ import java.util.List;
  * double quote, a line break, or leading or trailing spaces; quotes inside quoted fields are doubled. Records end
  * with '\n'.
  */
-final class Csv {
+public final class Csv {
 
     private Csv() {
     }
 
     /** One record: the fields joined with commas, followed by a line break. */
-    static String record(List<String> fields) {
+    public static String record(List<String> fields) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < fields.size(); i++) {
             if (i > 0) {
@@ -25,7 +25,7 @@ final class Csv {
     }
 
     /** A field, quoted if needed; null is written as an empty field. */
-    static String field(String value) {
+    public static String field(String value) {
         if (value == null) {
             return "";
         }

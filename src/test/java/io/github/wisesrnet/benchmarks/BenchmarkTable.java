@@ -1,5 +1,7 @@
 package io.github.wisesrnet.benchmarks;
 
+import io.github.wisesrnet.report.Csv;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +40,8 @@ final class BenchmarkTable {
         Path dir = Path.of("target", "benchmarks");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(name + ".md"), "# " + title + "\n\n" + notes + "\n\n" + markdown());
-        StringBuilder csv = new StringBuilder(csvLine(header)).append('\n');
-        rows.forEach(r -> csv.append(csvLine(r)).append('\n'));
+        StringBuilder csv = new StringBuilder(Csv.record(header));
+        rows.forEach(r -> csv.append(Csv.record(r)));
         Files.writeString(dir.resolve(name + ".csv"), csv.toString());
         System.out.println("# " + title + "\n" + notes + "\n" + markdown());
     }
@@ -54,17 +56,5 @@ final class BenchmarkTable {
     static String machine() {
         return Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name") + " "
                 + System.getProperty("os.arch") + ", Java " + System.getProperty("java.version");
-    }
-
-    /** One CSV line; cells with a comma or a quote are quoted (RFC 4180). */
-    private static String csvLine(List<String> cells) {
-        StringBuilder sb = new StringBuilder();
-        for (String cell : cells) {
-            if (sb.length() > 0) {
-                sb.append(',');
-            }
-            sb.append(cell.contains(",") || cell.contains("\"") ? "\"" + cell.replace("\"", "\"\"") + "\"" : cell);
-        }
-        return sb.toString();
     }
 }

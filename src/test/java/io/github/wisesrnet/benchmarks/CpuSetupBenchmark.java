@@ -4,6 +4,7 @@ import io.github.wisesrnet.Head;
 import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.report.Csv;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -118,9 +119,9 @@ class CpuSetupBenchmark {
         List<String> rows = new ArrayList<>();
         for (int i = 0; i < setups.size(); i++) {
             double t = BenchmarkTable.median(train[i]);
-            rows.add(String.join(",", quote(binary), quote(setups.get(i).name()), helperState.get(i),
-                    fmt(t), fmt(BenchmarkTable.median(infer[i])), String.format(Locale.ROOT, "%.2f", t / reference),
-                    quote(join(train[i]))));
+            rows.add(Csv.record(List.of(binary, setups.get(i).name(), helperState.get(i), fmt(t),
+                    fmt(BenchmarkTable.median(infer[i])), String.format(Locale.ROOT, "%.2f", t / reference),
+                    join(train[i]))));
         }
         writeTables(rows);
     }
@@ -131,9 +132,9 @@ class CpuSetupBenchmark {
         Files.createDirectories(dir);
         Path csv = dir.resolve("cpu-setup-runs.csv");
         if (!Files.exists(csv)) {
-            Files.writeString(csv, String.join(",", HEADER) + "\n");
+            Files.writeString(csv, Csv.record(List.of(HEADER)));
         }
-        Files.write(csv, rows, StandardOpenOption.APPEND);
+        Files.writeString(csv, String.join("", rows), StandardOpenOption.APPEND);
         BenchmarkTable table = new BenchmarkTable(HEADER);
         List<String> lines = Files.readAllLines(csv);
         for (String line : lines.subList(1, lines.size())) {
@@ -157,16 +158,17 @@ class CpuSetupBenchmark {
         return sb.toString();
     }
 
-    private static String quote(String s) {
-        return "\"" + s.replace("\"", "'") + "\"";
-    }
-
+    /** Reads one record written by {@link Csv#record} (quoted fields, doubled quotes inside them). */
     private static String[] splitCsv(String line) {
         List<String> cells = new ArrayList<>();
         StringBuilder cell = new StringBuilder();
         boolean quoted = false;
-        for (char ch : line.toCharArray()) {
-            if (ch == '"') {
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (ch == '"' && quoted && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                cell.append('"');
+                i++;
+            } else if (ch == '"') {
                 quoted = !quoted;
             } else if (ch == ',' && !quoted) {
                 cells.add(cell.toString());
