@@ -37,6 +37,9 @@ public final class OneDnnHelpers {
     private static final int AVX512_LEVEL = 3;
     private static final int AVX2_LEVEL = 2;
 
+    /** Whether the loaded ND4J binary was built with oneDNN; fixed once ND4J is loaded, so asked once. */
+    private static volatile Boolean binaryHasOneDnn;
+
     private OneDnnHelpers() {
     }
 
@@ -72,7 +75,8 @@ public final class OneDnnHelpers {
             if (!Nd4j.getEnvironment().isCPU() || !Nd4j.getEnvironment().helpersAllowed()) {
                 return false;
             }
-            return nativeOps().buildInfo().contains("HAVE_ONEDNN") && nativeCpuUsesOneDnn();
+            // asked by DL4J for every helper it creates (see Nd4jCpu), so the build facts are read once
+            return binaryHasOneDnn() && nativeCpuUsesOneDnn();
         } catch (RuntimeException | LinkageError e) {
             return false;
         }
@@ -98,7 +102,7 @@ public final class OneDnnHelpers {
                 case AVX2_LEVEL -> "AVX2";
                 default -> "generic x86-64";
             };
-            boolean oneDnn = ops.buildInfo().contains("HAVE_ONEDNN");
+            boolean oneDnn = binaryHasOneDnn();
             return String.format(Locale.ROOT, "CPU binary %s%s, oneDNN layer helpers %s", binary,
                     oneDnn ? " + oneDNN" : "", !oneDnn ? "n/a" : active() ? "on" : "off");
         } catch (RuntimeException | LinkageError e) {
@@ -138,6 +142,15 @@ public final class OneDnnHelpers {
             log.debug("Removed {} oneDNN batch-norm helper(s) on NHWC input", removed);
         }
         return removed;
+    }
+
+    private static boolean binaryHasOneDnn() {
+        Boolean has = binaryHasOneDnn;
+        if (has == null) {
+            has = nativeOps().buildInfo().contains("HAVE_ONEDNN");
+            binaryHasOneDnn = has;
+        }
+        return has;
     }
 
     private static NativeOps nativeOps() {
