@@ -5,15 +5,21 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -25,24 +31,52 @@ import java.util.Set;
  * Where a backbone's final convolutional feature map is, found from the graph's structure (never from layer
  * names): the vertex, its output type, and the vertices that compute it (everything else is the old head).
  *
- * @param vertex   name of the vertex whose output is the feature map
- * @param mapType  the feature map's type (channels, height, width, data format)
- * @param backbone the vertex and all its ancestors, network inputs included
+ * @param vertex     name of the vertex whose output is the feature map
+ * @param mapType    the feature map's type (channels, height, width, data format)
+ * @param backbone   the vertex and all its ancestors, network inputs included
+ * @param inputTypes the network's input types, one per input, when known (empty when only the map is known)
  */
-public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType, Set<String> backbone) {
+public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType, Set<String> backbone,
+        List<InputType> inputTypes) {
+
+    private static final Logger log = LoggerFactory.getLogger(FeatureMap.class);
 
     /**
-     * Finds the feature map of {@code graph}. With {@code inputTypes} (one per network input) every vertex's output
-     * type is known; the feature map is the convolutional output that feeds the classifier, with any trailing
-     * spatial pooling counted as part of the head. Without input types this works only on a graph that already has
-     * a {@link WiseSrLayer} head, which records its input map.
+     * Finds the feature map of {@code graph}. With input types (one per network input) every vertex's output type
+     * is known; the feature map is the convolutional output that feeds the classifier, with any trailing spatial
+     * pooling counted as part of the head. Without them, in this order: the input types recorded in the
+     * configuration ({@link InputTypeRecord}, on every graph the library builds), the map recorded by an existing
+     * {@link WiseSrLayer} head, the sizes kept by DL4J's preprocessors ({@link InputTypeInference}); otherwise an
+     * error that says what to pass.
      */
     public static FeatureMap locate(ComputationGraph graph, InputType[] inputTypes, String requestedVertex) {
         ComputationGraphConfiguration conf = graph.getConfiguration();
         Map<String, List<String>> inputsOf = conf.getVertexInputs();
-        if (inputTypes == null) {
-            return locateFromExistingHead(conf, inputsOf, requestedVertex);
+        InputType[] types = inputTypes != null ? inputTypes : InputTypeRecord.readFrom(conf);
+        if (types == null) {
+            FeatureMap fromHead = locateFromExistingHead(conf, inputsOf, requestedVertex);
+            if (fromHead != null) {
+                return fromHead;
+            }
+            types = InputTypeInference.fromPreProcessors(conf, inferred -> {
+                FeatureMap map = locateWithTypes(conf, inputsOf, inferred, requestedVertex);
+                return map.vertex() + " " + map.mapType();
+            });
+            if (types == null) {
+                throw new IllegalArgumentException("Cannot tell the size of this backbone's feature map: the graph"
+                        + " records no input type (DL4J keeps none in a built ComputationGraph) and no layer keeps a"
+                        + " map size. Pass the input type, e.g. WiseSrNet.attach(backbone, numClasses,"
+                        + " InputType.convolutional(224, 224, 3)), or attach to the graph's builder, which keeps its"
+                        + " input types: WiseSrNet.attach(graphBuilder, numClasses) (DL4J's zoo ResNet50:"
+                        + " model.graphBuilder()).");
+            }
+            log.info("Input type inferred from the graph's preprocessors: {}", Arrays.toString(types));
         }
+        return locateWithTypes(conf, inputsOf, types, requestedVertex);
+    }
+
+    private static FeatureMap locateWithTypes(ComputationGraphConfiguration conf, Map<String, List<String>> inputsOf,
+            InputType[] inputTypes, String requestedVertex) {
         Map<String, InputType> types = activationTypes(conf, inputTypes);
         String vertex = requestedVertex != null ? requestedVertex : findFeatureVertex(conf, inputsOf, types);
         InputType type = types.get(vertex);
@@ -54,9 +88,11 @@ public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType
             throw new IllegalArgumentException("featureMapVertex '" + vertex + "' outputs " + type
                     + ", not a convolutional feature map.");
         }
-        return new FeatureMap(vertex, (InputType.InputTypeConvolutional) type, ancestors(conf, inputsOf, vertex));
+        return new FeatureMap(vertex, (InputType.InputTypeConvolutional) type, ancestors(conf, inputsOf, vertex),
+                List.of(inputTypes));
     }
 
+    /** The map recorded by the graph's one Wise-SrNet head, or null if it has none (or several). */
     private static FeatureMap locateFromExistingHead(ComputationGraphConfiguration conf,
             Map<String, List<String>> inputsOf, String requestedVertex) {
         List<String> wiseSrVertices = new ArrayList<>();
@@ -66,9 +102,7 @@ public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType
             }
         }
         if (wiseSrVertices.size() != 1) {
-            throw new IllegalArgumentException("Cannot tell the size of this backbone's feature map: DL4J does not"
-                    + " store input types in a ComputationGraph. Pass them, e.g. WiseSrNet.attach(backbone, numClasses,"
-                    + " InputType.convolutional(224, 224, 3)) or AttachOptions.builder().inputTypes(...).");
+            return null;
         }
         String head = wiseSrVertices.get(0);
         String vertex = inputsOf.get(head).get(0);
@@ -79,7 +113,7 @@ public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType
         WiseSrLayer layer = (WiseSrLayer) layerOf(conf.getVertices().get(head));
         InputType.InputTypeConvolutional type = (InputType.InputTypeConvolutional) InputType.convolutional(
                 layer.getInputHeight(), layer.getInputWidth(), layer.getNIn(), layer.getDataFormat());
-        return new FeatureMap(vertex, type, ancestors(conf, inputsOf, vertex));
+        return new FeatureMap(vertex, type, ancestors(conf, inputsOf, vertex), List.of());
     }
 
     /** Every vertex's output type for the given network inputs; checks the types agree with the layers' sizes. */
@@ -136,7 +170,59 @@ public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType
             throw new IllegalArgumentException("The backbone has several feature maps that feed a classifier: "
                     + found + ". Choose one with AttachOptions.builder().featureMapVertex(name).");
         }
-        return found.iterator().next();
+        return withoutConvolutionalClassifier(conf, inputsOf, types, found.iterator().next());
+    }
+
+    /**
+     * Steps back over a classifier made of convolutions (DL4J's zoo SqueezeNet: {@code conv10} 1x1 with one channel
+     * per class -> ReLU -> global pooling -> loss). When nothing after {@code vertex} has parameters yet something
+     * follows it, the class scores are computed by the last convolution before it: that convolution, and the
+     * parameterless layers around it (activations, dropout), belong to the old head.
+     */
+    private static String withoutConvolutionalClassifier(ComputationGraphConfiguration conf,
+            Map<String, List<String>> inputsOf, Map<String, InputType> types, String vertex) {
+        Set<String> kept = ancestorsOf(inputsOf, vertex);
+        List<String> head = conf.getVertices().keySet().stream().filter(v -> !kept.contains(v)).toList();
+        if (head.isEmpty() || head.stream().anyMatch(v -> hasParameters(layerOf(conf.getVertices().get(v))))) {
+            return vertex;
+        }
+        String current = vertex;
+        while (isParameterlessMapLayer(conf, inputsOf, types, current)) {
+            current = inputsOf.get(current).get(0);
+        }
+        Layer classifier = layerOf(conf.getVertices().get(current));
+        if (!(classifier instanceof ConvolutionLayer) || inputsOf.getOrDefault(current, List.of()).size() != 1) {
+            throw new IllegalArgumentException("The backbone's classifier has no layer with weights after the"
+                    + " feature map '" + vertex + "' (" + head + "), so its class scores come from the layers"
+                    + " before it, and which of them form the classifier is not clear. Name the feature map with"
+                    + " AttachOptions.builder().featureMapVertex(name).");
+        }
+        String classifierName = current;
+        current = inputsOf.get(current).get(0);
+        while (isParameterlessMapLayer(conf, inputsOf, types, current)) {
+            current = inputsOf.get(current).get(0);
+        }
+        if (!isMap(types, current) || conf.getNetworkInputs().contains(current)) {
+            throw new IllegalArgumentException("The backbone's class scores come from the convolution '"
+                    + classifierName + "', but no feature map precedes it. Name the feature map with"
+                    + " AttachOptions.builder().featureMapVertex(name).");
+        }
+        log.info("The backbone's classifier is the convolution '{}' (no dense layer follows the map): it is removed"
+                + " with the old head, and the head is attached to '{}'", classifierName, current);
+        return current;
+    }
+
+    /** A single-input layer without parameters that maps a feature map to a feature map (activation, dropout). */
+    private static boolean isParameterlessMapLayer(ComputationGraphConfiguration conf,
+            Map<String, List<String>> inputsOf, Map<String, InputType> types, String vertex) {
+        Layer layer = layerOf(conf.getVertices().get(vertex));
+        List<String> inputs = inputsOf.getOrDefault(vertex, List.of());
+        return layer != null && !hasParameters(layer) && inputs.size() == 1 && isMap(types, vertex)
+                && isMap(types, inputs.get(0)) && !(layer instanceof SubsamplingLayer);
+    }
+
+    private static boolean hasParameters(Layer layer) {
+        return layer != null && layer.initializer().numParams(layer) > 0;
     }
 
     /**
@@ -146,7 +232,7 @@ public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType
     private static String withoutTrailingPooling(ComputationGraphConfiguration conf, Map<String, List<String>> inputsOf,
             Map<String, List<String>> consumersOf, Map<String, InputType> types, String vertex) {
         String current = vertex;
-        while (layerOf(conf.getVertices().get(current)) instanceof SubsamplingLayer) {
+        while (isSpatialPooling(layerOf(conf.getVertices().get(current)))) {
             List<String> inputs = inputsOf.getOrDefault(current, List.of());
             boolean onlyFeedsHead = consumersOf.getOrDefault(current, List.of()).stream()
                     .noneMatch(c -> isMap(types, c));
@@ -158,20 +244,31 @@ public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType
         return current;
     }
 
+    /** Pooling that keeps a map: a pooling layer, or global pooling that does not collapse the spatial axes. */
+    private static boolean isSpatialPooling(Layer layer) {
+        return layer instanceof SubsamplingLayer
+                || layer instanceof GlobalPoolingLayer global && !global.isCollapseDimensions();
+    }
+
     private static Set<String> ancestors(ComputationGraphConfiguration conf, Map<String, List<String>> inputsOf,
             String vertex) {
+        Set<String> seen = ancestorsOf(inputsOf, vertex);
+        for (String input : conf.getNetworkInputs()) {
+            if (!seen.contains(input)) {
+                throw new IllegalArgumentException("Network input '" + input + "' does not feed the feature map '"
+                        + vertex + "'; a backbone for Wise-SrNet must compute the map from all its inputs.");
+            }
+        }
+        return seen;
+    }
+
+    private static Set<String> ancestorsOf(Map<String, List<String>> inputsOf, String vertex) {
         Set<String> seen = new LinkedHashSet<>();
         Deque<String> todo = new ArrayDeque<>(List.of(vertex));
         while (!todo.isEmpty()) {
             String v = todo.pop();
             if (seen.add(v)) {
                 todo.addAll(inputsOf.getOrDefault(v, List.of()));
-            }
-        }
-        for (String input : conf.getNetworkInputs()) {
-            if (!seen.contains(input)) {
-                throw new IllegalArgumentException("Network input '" + input + "' does not feed the feature map '"
-                        + vertex + "'; a backbone for Wise-SrNet must compute the map from all its inputs.");
             }
         }
         return seen;

@@ -23,10 +23,14 @@ import java.util.Locale;
  * {@value #DISABLE_PROPERTY} defaults to {@code true}) and cannot switch them on by itself because of a
  * class-name mismatch that {@link org.nd4j.nativeblas.Nd4jCpu} bridges.
  *
- * <p>This library turns them on by default: {@link #useByDefault()} (called when {@link WiseSrNet} and the
- * backbones are first used) sets the property to {@code false} unless it was set already. Helpers are chosen when a
- * network's layers are created, so run with {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true} (or call
- * {@link #disable()} before building networks) to use DL4J's built-in code instead.
+ * <p>The library changes no JVM-wide setting by itself. Turn the helpers on with one call before building networks:
+ * <pre>{@code
+ * OneDnnHelpers.enable();   // DL4J's oneDNN layer helpers for networks created from now on, where they apply
+ * }</pre>
+ * Helpers are chosen when a network's layers are created, so networks built before the call keep DL4J's built-in
+ * code. Where they cannot apply (a CUDA backend, an ND4J binary without oneDNN, ARM CPUs, for which ND4J M2.1 has no
+ * oneDNN build) the call logs one line and changes nothing. The command line and the benchmarks call
+ * {@link #useByDefault()}, which respects {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true}.
  */
 public final class OneDnnHelpers {
 
@@ -43,22 +47,37 @@ public final class OneDnnHelpers {
     private OneDnnHelpers() {
     }
 
-    /** Enables the helpers for networks created from now on, unless the user set {@value #DISABLE_PROPERTY}. */
+    /**
+     * Turns DL4J's oneDNN layer helpers on for networks created from now on (sets {@value #DISABLE_PROPERTY} to
+     * {@code false}), if the loaded ND4J backend can use them: a CPU binary built with oneDNN. Otherwise logs one
+     * line saying why and changes nothing. Loads ND4J if needed.
+     *
+     * @return whether the helpers are now on
+     */
+    public static synchronized boolean enable() {
+        String reason = whyUnavailable();
+        if (reason != null) {
+            log.info("oneDNN layer helpers not enabled: {}; DL4J's built-in layer code is used", reason);
+            return false;
+        }
+        System.setProperty(DISABLE_PROPERTY, "false");
+        log.debug("DL4J layer helpers enabled ({}=false)", DISABLE_PROPERTY);
+        return true;
+    }
+
+    /**
+     * {@link #enable()} unless {@value #DISABLE_PROPERTY} was set (for example on the command line): for
+     * applications that own their JVM, such as this library's command line and benchmarks.
+     */
     public static synchronized void useByDefault() {
         if (System.getProperty(DISABLE_PROPERTY) == null) {
-            System.setProperty(DISABLE_PROPERTY, "false");
-            log.debug("DL4J layer helpers enabled ({}=false)", DISABLE_PROPERTY);
+            enable();
         }
     }
 
     /** Networks created from now on use DL4J's built-in layer code. */
     public static void disable() {
         System.setProperty(DISABLE_PROPERTY, "true");
-    }
-
-    /** Networks created from now on use the helpers where the backend supports them. */
-    public static void enable() {
-        System.setProperty(DISABLE_PROPERTY, "false");
     }
 
     /** Whether networks created now would ask for helpers (the property is {@code false}). */
@@ -82,6 +101,22 @@ public final class OneDnnHelpers {
         }
     }
 
+    /** Why the helpers cannot be used with the loaded backend, or null if they can. */
+    private static String whyUnavailable() {
+        try {
+            if (!Nd4j.getEnvironment().isCPU()) {
+                return "the ND4J backend is not the CPU one (" + Nd4j.getBackend().getClass().getSimpleName() + ")";
+            }
+        } catch (RuntimeException | LinkageError e) {
+            return "the ND4J backend cannot be loaded (" + e.getMessage() + ")";
+        }
+        if (!oneDnnAvailable()) {
+            return isX86() ? "the loaded ND4J binary has no oneDNN (use nd4j-native with a classifier such as "
+                    + "linux-x86_64-onednn)" : "ND4J 1.0.0-M2.1 has no oneDNN build for " + arch();
+        }
+        return null;
+    }
+
     /** Whether networks created now get oneDNN helpers: requested, and the binary has oneDNN. */
     public static boolean active() {
         return requested() && oneDnnAvailable();
@@ -96,8 +131,7 @@ public final class OneDnnHelpers {
             if (!Nd4j.getEnvironment().isCPU()) {
                 return "GPU backend " + Nd4j.getBackend().getClass().getSimpleName();
             }
-            NativeOps ops = nativeOps();
-            String binary = switch (ops.binaryLevel()) {
+            String binary = !isX86() ? "generic " + arch() : switch (nativeOps().binaryLevel()) {
                 case AVX512_LEVEL -> "AVX512";
                 case AVX2_LEVEL -> "AVX2";
                 default -> "generic x86-64";
@@ -142,6 +176,16 @@ public final class OneDnnHelpers {
             log.debug("Removed {} oneDNN batch-norm helper(s) on NHWC input", removed);
         }
         return removed;
+    }
+
+    private static String arch() {
+        String arch = System.getProperty("os.arch", "unknown").toLowerCase(Locale.ROOT);
+        return arch.equals("aarch64") ? "arm64" : arch;
+    }
+
+    private static boolean isX86() {
+        String arch = arch();
+        return arch.equals("amd64") || arch.equals("x86_64");
     }
 
     private static boolean binaryHasOneDnn() {

@@ -1,6 +1,7 @@
 package io.github.wisesrnet;
 
 import io.github.wisesrnet.layers.WiseSrLayer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -20,6 +21,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -27,7 +29,7 @@ import java.util.Set;
  * Attaches a Wise-SrNet (or another of the paper's) classification head to a CNN backbone.
  *
  * <pre>{@code
- * ComputationGraph model = WiseSrNet.attach(backbone, numClasses, InputType.convolutional(224, 224, 3));
+ * ComputationGraph model = WiseSrNet.attach(backbone, numClasses);
  * }</pre>
  *
  * The backbone's classifier (whatever pooling, flatten, dense and output layers follow its last convolutional
@@ -40,10 +42,6 @@ public final class WiseSrNet {
 
     private static final Logger log = LoggerFactory.getLogger(WiseSrNet.class);
 
-    static {
-        OneDnnHelpers.useByDefault(); // before any network of ours is created
-    }
-
     /** Vertex names of the attached head. */
     public static final String SPATIAL_WEIGHTS_VERTEX = "wise_sr";
     public static final String GLOBAL_POOL_VERTEX = "avg_pool";
@@ -55,9 +53,13 @@ public final class WiseSrNet {
     }
 
     /**
-     * Wise-SrNet head with the paper's settings. Works when the graph can tell its feature map's size (it already
-     * has a Wise-SrNet head); otherwise use {@link #attach(ComputationGraph, int, InputType...)}, since DL4J does
-     * not keep input types in a ComputationGraph.
+     * Wise-SrNet head with the paper's settings. The graph must be able to tell the size of its feature map: graphs
+     * built by this library record their input type ({@link InputTypeRecord}), a graph with a Wise-SrNet head
+     * records its map, and graphs whose classifier flattens a map (DL4J's zoo ResNet50) keep its size in a
+     * preprocessor. Otherwise pass the input type with {@link #attach(ComputationGraph, int, InputType...)}, or
+     * attach to the graph's builder with {@link #attach(ComputationGraphConfiguration.GraphBuilder, int)}.
+     *
+     * @throws IllegalArgumentException if {@code numClasses < 2} or the feature map's size cannot be told
      */
     public static ComputationGraph attach(ComputationGraph backbone, int numClasses) {
         return attach(backbone, numClasses, AttachOptions.defaults());
@@ -65,28 +67,79 @@ public final class WiseSrNet {
 
     /** Wise-SrNet head with the paper's settings, for a backbone fed with the given input type(s). */
     public static ComputationGraph attach(ComputationGraph backbone, int numClasses, InputType... inputTypes) {
+        checkNumClasses(numClasses);
         return attach(backbone, numClasses, AttachOptions.builder().inputTypes(inputTypes).build());
     }
 
     /** One of the paper's heads with its default settings. */
     public static ComputationGraph attach(ComputationGraph backbone, int numClasses, Head head) {
+        checkNumClasses(numClasses);
         return attach(backbone, numClasses, AttachOptions.builder().head(head).build());
     }
 
     /** One of the paper's heads, for a backbone fed with the given input type(s). */
     public static ComputationGraph attach(ComputationGraph backbone, int numClasses, Head head,
             InputType... inputTypes) {
+        checkNumClasses(numClasses);
         return attach(backbone, numClasses, AttachOptions.builder().head(head).inputTypes(inputTypes).build());
     }
 
-    /** The general form: head, input types, pool size, constraint, bias, dropout, freezing. */
+    /**
+     * Wise-SrNet head with the paper's settings on the network a DL4J graph builder describes, e.g. a zoo model:
+     * {@code WiseSrNet.attach(ResNet50.builder().numClasses(1000).build().graphBuilder(), 10)}. The builder must have
+     * its inputs and input types set ({@code setInputTypes(...)}). DL4J's zoo ResNet50 sets them in
+     * {@code graphBuilder()}; Xception and SqueezeNet only in {@code init()}, so for those attach to
+     * {@code model.init()} with the input type.
+     *
+     * @return a new, initialized network (backbone parameters from the builder's initialization, then the head);
+     *         the builder is built once, as {@code builder.build()} would, and can be used again
+     */
+    public static ComputationGraph attach(ComputationGraphConfiguration.GraphBuilder builder, int numClasses) {
+        return attach(builder, numClasses, AttachOptions.defaults());
+    }
+
+    /** One of the paper's heads on the network a DL4J graph builder describes. */
+    public static ComputationGraph attach(ComputationGraphConfiguration.GraphBuilder builder, int numClasses,
+            Head head) {
+        checkNumClasses(numClasses);
+        return attach(builder, numClasses, AttachOptions.builder().head(head).build());
+    }
+
+    /** The general form on a DL4J graph builder; input types not given in {@code options} come from the builder. */
+    public static ComputationGraph attach(ComputationGraphConfiguration.GraphBuilder builder, int numClasses,
+            AttachOptions options) {
+        checkNumClasses(numClasses);
+        Objects.requireNonNull(builder, "builder");
+        Objects.requireNonNull(options, "options");
+        if (builder.getNetworkInputs().isEmpty()) {
+            throw new IllegalArgumentException("The graph builder has no inputs (DL4J's zoo Xception and SqueezeNet add"
+                    + " theirs only in init()). Attach to the initialized model with its input type instead, e.g."
+                    + " WiseSrNet.attach(model.init(), numClasses, InputType.convolutional(299, 299, 3)).");
+        }
+        List<InputType> builderTypes = builder.getNetworkInputTypes();
+        InputType[] inputTypes = options.inputTypes() != null ? options.inputTypes()
+                : builderTypes == null || builderTypes.isEmpty() ? null : builderTypes.toArray(new InputType[0]);
+        if (inputTypes == null) {
+            throw new IllegalArgumentException("The graph builder has no input types, so the size of its feature map"
+                    + " is unknown: call setInputTypes(InputType.convolutional(height, width, channels)) on it, or"
+                    + " pass them with AttachOptions.builder().inputTypes(...).");
+        }
+        ComputationGraphConfiguration conf = builder.build().clone();
+        InputTypeRecord.addTo(conf, inputTypes);
+        ComputationGraph backbone = new ComputationGraph(conf);
+        backbone.init();
+        return attach(backbone, numClasses, options.toBuilder().inputTypes(inputTypes).build());
+    }
+
+    /**
+     * The general form: head, input types, pool size, constraint, bias, dropout, freezing. The result records its
+     * input types (when known) in its configuration, so it can be attached to again with two arguments, also after
+     * saving and loading.
+     */
     public static ComputationGraph attach(ComputationGraph backbone, int numClasses, AttachOptions options) {
+        checkNumClasses(numClasses);
         Objects.requireNonNull(backbone, "backbone");
         Objects.requireNonNull(options, "options");
-        if (numClasses < 1) {
-            throw new IllegalArgumentException("numClasses must be at least 1, got " + numClasses
-                    + ": pass the number of classes in your data set.");
-        }
         if (backbone.getLayers() == null) {
             throw new IllegalArgumentException("The backbone is not initialized: call backbone.init() first.");
         }
@@ -101,15 +154,30 @@ public final class WiseSrNet {
         }
         String output = addHead(builder, featureMap, numClasses, options, backboneUpdaters(backbone, featureMap));
         builder.setOutputs(output);
-        if (options.inputTypes() != null) {
-            builder.setInputTypes(options.inputTypes());
+        InputType[] inputTypes = featureMap.inputTypes().isEmpty() ? null
+                : featureMap.inputTypes().toArray(new InputType[0]);
+        if (inputTypes != null) {
+            builder.setInputTypes(inputTypes);
         }
         if (options.freezeBackbone()) {
             builder.setFeatureExtractor(featureMap.vertex());
         }
         ComputationGraph net = builder.build();
+        if (inputTypes != null) {
+            // The record computes nothing, so adding it to the built configuration only changes what is saved.
+            InputTypeRecord.addTo(net.getConfiguration(), inputTypes);
+        }
         OneDnnHelpers.removeUnreliable(net);
         return net;
+    }
+
+    /** One class makes softmax constant: nothing could be learned. Checked before anything else. */
+    private static void checkNumClasses(int numClasses) {
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("numClasses must be at least 2, got " + numClasses
+                    + ": a classifier needs two or more classes (with one, softmax is constant and nothing is"
+                    + " learned). Pass the number of classes in your data set.");
+        }
     }
 
     /** Builds the head layers after the feature map; returns the output vertex name. */

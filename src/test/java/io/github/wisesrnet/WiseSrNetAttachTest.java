@@ -222,8 +222,8 @@ class WiseSrNetAttachTest {
     void badInputsGiveClearErrors() {
         ComputationGraph backbone = SpatialLearningTest.tinyBackbone();
 
-        var classes = assertThrows(IllegalArgumentException.class, () -> WiseSrNet.attach(backbone, 0, INPUT));
-        assertTrue(classes.getMessage().contains("numClasses must be at least 1"), classes.getMessage());
+        var classes = assertThrows(IllegalArgumentException.class, () -> WiseSrNet.attach(backbone, 1, INPUT));
+        assertTrue(classes.getMessage().contains("numClasses must be at least 2"), classes.getMessage());
 
         var noType = assertThrows(IllegalArgumentException.class, () -> WiseSrNet.attach(backbone, 3));
         assertTrue(noType.getMessage().contains("InputType.convolutional"), noType.getMessage());

@@ -1,5 +1,6 @@
 package io.github.wisesrnet.backbones;
 
+import io.github.wisesrnet.InputTypeRecord;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -24,7 +25,7 @@ import java.util.stream.Collectors;
  *
  * <pre>{@code
  * ComputationGraph features = Backbone.RESNET50.featureExtractor(224, 224, 3);     // ends at conv5_block3_out
- * ComputationGraph model = WiseSrNet.attach(features, 6, InputType.convolutional(224, 224, 3));
+ * ComputationGraph model = WiseSrNet.attach(features, 6);     // the input type is recorded in the graph
  * }</pre>
  */
 public enum Backbone {
@@ -49,10 +50,6 @@ public enum Backbone {
 
     /** Seed of the overloads without one. */
     public static final long DEFAULT_SEED = 42;
-
-    static {
-        io.github.wisesrnet.OneDnnHelpers.useByDefault(); // before any backbone is created
-    }
 
     private final Architecture architecture;
 
@@ -94,7 +91,7 @@ public enum Backbone {
      * cross-entropy loss, Glorot uniform init). Input: NCHW.
      *
      * @throws IllegalArgumentException for a side below {@link #minimumInputSize()}, {@code channels < 1} or
-     *                                  {@code numClasses < 1}
+     *                                  {@code numClasses < 2}
      */
     public ComputationGraph classifier(int height, int width, int channels, int numClasses, long seed) {
         return classifier(nchw(height, width, channels), numClasses, seed);
@@ -107,12 +104,13 @@ public enum Backbone {
 
     /**
      * The configuration behind {@link #featureExtractor(InputType.InputTypeConvolutional, long)}, with input types
-     * set (so every layer knows its nIn); no parameters are allocated.
+     * set (so every layer knows its nIn) and recorded ({@link InputTypeRecord}, so that {@code WiseSrNet.attach}
+     * needs no input type); no parameters are allocated.
      */
     public ComputationGraphConfiguration featureExtractorConfiguration(InputType.InputTypeConvolutional input,
             long seed) {
         GraphBlocks blocks = start(input, seed);
-        return blocks.build(architecture.addFeatureLayers(blocks, GraphBlocks.INPUT));
+        return recorded(blocks.build(architecture.addFeatureLayers(blocks, GraphBlocks.INPUT)), input);
     }
 
     /**
@@ -121,12 +119,18 @@ public enum Backbone {
      */
     public ComputationGraphConfiguration classifierConfiguration(InputType.InputTypeConvolutional input,
             int numClasses, long seed) {
-        if (numClasses < 1) {
-            throw new IllegalArgumentException(cliName() + ": numClasses must be at least 1, received " + numClasses);
+        if (numClasses < 2) {
+            throw new IllegalArgumentException(cliName() + ": numClasses must be at least 2 (with one, softmax is"
+                    + " constant), received " + numClasses);
         }
         GraphBlocks blocks = start(input, seed);
         String features = architecture.addFeatureLayers(blocks, GraphBlocks.INPUT);
-        return blocks.build(blocks.classifierTop(features, numClasses));
+        return recorded(blocks.build(blocks.classifierTop(features, numClasses)), input);
+    }
+
+    private static ComputationGraphConfiguration recorded(ComputationGraphConfiguration conf, InputType input) {
+        InputTypeRecord.addTo(conf, input);
+        return conf;
     }
 
     /** Smallest input side this backbone accepts (Keras's minimum for the ImageNet architectures). */

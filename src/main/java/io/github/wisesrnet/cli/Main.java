@@ -39,9 +39,12 @@ public final class Main implements Runnable {
     private static volatile List<String> arguments = List.of();
 
     public static void main(String[] args) {
+        // The command line owns its JVM: it sets up logging, headless charts and the fast CPU path.
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "wise-srnet-cli-logback.xml");
         }
+        io.github.wisesrnet.report.Headless.ensure();
+        io.github.wisesrnet.OneDnnHelpers.useByDefault();
         System.exit(run(args));
     }
 

@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -282,6 +283,11 @@ public class WiseSrLayer extends FeedForwardLayer {
         @Override
         @SuppressWarnings("unchecked")
         public WiseSrLayer build() {
+            if (activationFn != null && !(activationFn instanceof ActivationIdentity)) {
+                throw new IllegalArgumentException("WiseSrLayer is linear (a weighted sum over the map plus bias) and"
+                        + " takes no activation, got " + activationFn + ". Put an ActivationLayer after it, or leave"
+                        + " the activation unset.");
+            }
             return new WiseSrLayer(this);
         }
     }

@@ -27,10 +27,6 @@ import java.util.Objects;
  */
 public final class ComparisonReport {
 
-    static {
-        Headless.ensure();
-    }
-
     private static final Logger log = LoggerFactory.getLogger(ComparisonReport.class);
 
     public static final String SUMMARY_FILE = "summary.md";

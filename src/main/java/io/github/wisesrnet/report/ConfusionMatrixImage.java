@@ -24,11 +24,6 @@ import java.util.List;
  */
 final class ConfusionMatrixImage {
 
-    static {
-        // First, before the colour and font constants below load AWT.
-        Headless.ensure();
-    }
-
     /** Above this many classes the counts are left out of the cells. */
     static final int MAX_CLASSES_WITH_COUNTS = 20;
 

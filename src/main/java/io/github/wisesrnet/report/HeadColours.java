@@ -15,11 +15,6 @@ import java.util.Set;
  */
 final class HeadColours {
 
-    static {
-        // First, before the colour constants below load AWT.
-        Headless.ensure();
-    }
-
     /** Tableau 10 colours; the first seven follow {@link Head}'s order, the rest serve repeated heads. */
     private static final Color[] PALETTE = {
             new Color(0x4E79A7), new Color(0x76B7B2), new Color(0x9C755F), new Color(0xB07AA1),

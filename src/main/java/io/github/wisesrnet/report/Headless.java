@@ -2,17 +2,18 @@ package io.github.wisesrnet.report;
 
 /**
  * Makes chart rendering work without a display: sets {@code java.awt.headless=true} unless the property was already
- * set. It must run before AWT reads the property, so the classes that draw call it from their static initialisers.
+ * set. It must run before AWT reads the property. Only applications that own their JVM call it (the command line);
+ * the library itself never sets it. (On Linux without {@code DISPLAY}, AWT is headless anyway.)
  */
-final class Headless {
+public final class Headless {
 
-    static final String PROPERTY = "java.awt.headless";
+    public static final String PROPERTY = "java.awt.headless";
 
     private Headless() {
     }
 
     /** Sets {@code java.awt.headless=true} if the property is not set; an explicit value is left as it is. */
-    static void ensure() {
+    public static void ensure() {
         if (System.getProperty(PROPERTY) == null) {
             System.setProperty(PROPERTY, "true");
         }

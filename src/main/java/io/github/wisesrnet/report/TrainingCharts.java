@@ -30,10 +30,6 @@ import java.util.function.ToDoubleFunction;
  */
 final class TrainingCharts {
 
-    static {
-        Headless.ensure();
-    }
-
     private static final Logger log = LoggerFactory.getLogger(TrainingCharts.class);
 
     static final int WIDTH = 900;

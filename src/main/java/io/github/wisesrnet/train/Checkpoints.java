@@ -47,7 +47,6 @@ public record Checkpoints(Path dir) {
 
     /** Loads a saved network (with its updater state). */
     public static ComputationGraph load(Path zip) throws IOException {
-        io.github.wisesrnet.OneDnnHelpers.useByDefault(); // helpers are chosen when the layers are created
         if (!Files.isRegularFile(zip)) {
             throw new IOException("No model file at " + zip);
         }
