@@ -131,11 +131,8 @@ public final class OneDnnHelpers {
             if (!Nd4j.getEnvironment().isCPU()) {
                 return "GPU backend " + Nd4j.getBackend().getClass().getSimpleName();
             }
-            String binary = !isX86() ? "generic " + arch() : switch (nativeOps().binaryLevel()) {
-                case AVX512_LEVEL -> "AVX512";
-                case AVX2_LEVEL -> "AVX2";
-                default -> "generic x86-64";
-            };
+            String binary = binaryName(System.getProperty("os.arch", "unknown"),
+                    isX86() ? nativeOps().binaryLevel() : 0);
             boolean oneDnn = binaryHasOneDnn();
             return String.format(Locale.ROOT, "CPU binary %s%s, oneDNN layer helpers %s", binary,
                     oneDnn ? " + oneDNN" : "", !oneDnn ? "n/a" : active() ? "on" : "off");
@@ -178,14 +175,34 @@ public final class OneDnnHelpers {
         return removed;
     }
 
+    /** How reports name the CPU binary: its instruction-set level on x86-64, the architecture elsewhere. */
+    static String binaryName(String osArch, int binaryLevel) {
+        String arch = archName(osArch);
+        if (!isX86(arch)) {
+            return "generic " + arch;
+        }
+        return switch (binaryLevel) {
+            case AVX512_LEVEL -> "AVX512";
+            case AVX2_LEVEL -> "AVX2";
+            default -> "generic x86-64";
+        };
+    }
+
     private static String arch() {
-        String arch = System.getProperty("os.arch", "unknown").toLowerCase(Locale.ROOT);
-        return arch.equals("aarch64") ? "arm64" : arch;
+        return archName(System.getProperty("os.arch", "unknown"));
+    }
+
+    private static String archName(String osArch) {
+        String arch = osArch.toLowerCase(Locale.ROOT);
+        return arch.equals("aarch64") ? "arm64" : arch.equals("amd64") ? "x86-64" : arch;
     }
 
     private static boolean isX86() {
-        String arch = arch();
-        return arch.equals("amd64") || arch.equals("x86_64");
+        return isX86(arch());
+    }
+
+    private static boolean isX86(String arch) {
+        return arch.equals("x86-64") || arch.equals("x86_64");
     }
 
     private static boolean binaryHasOneDnn() {

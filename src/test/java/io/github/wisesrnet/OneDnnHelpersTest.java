@@ -191,4 +191,14 @@ class OneDnnHelpersTest {
         String arch = System.getProperty("os.arch");
         return "amd64".equals(arch) || "x86_64".equals(arch);
     }
+
+    @Test
+    void describeNamesTheCpuOnEveryArchitecture() {
+        assertEquals("AVX512", OneDnnHelpers.binaryName("amd64", 3));
+        assertEquals("AVX2", OneDnnHelpers.binaryName("x86_64", 2));
+        assertEquals("generic x86-64", OneDnnHelpers.binaryName("amd64", 0));
+        assertEquals("generic arm64", OneDnnHelpers.binaryName("aarch64", 0));
+        assertEquals("generic arm64", OneDnnHelpers.binaryName("aarch64", 3)); // a level means nothing there
+        assertEquals("generic ppc64le", OneDnnHelpers.binaryName("ppc64le", 0));
+    }
 }

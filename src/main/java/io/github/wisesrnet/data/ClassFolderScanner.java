@@ -32,7 +32,7 @@ final class ClassFolderScanner {
      * @param maxPerClass keep only the first N good images of each class in file-name order (the rest are not
      *                    examined); 0 keeps all
      * @param strict      throw on the first damaged image instead of skipping it
-     * @throws IllegalArgumentException if the folder is missing, has no class folders, or a class has no usable
+     * @throws IllegalArgumentException if the folder is missing, has fewer than 2 class folders, or a class has no usable
      *                                  image; or, when strict, naming the first damaged image
      */
     static ClassFolders scan(Path folder, int maxPerClass, boolean strict) {
@@ -52,6 +52,10 @@ final class ClassFolderScanner {
         }
         if (classFolders.isEmpty()) {
             throw new IllegalArgumentException("No class folders in " + folder + ". Expected " + layout(folder));
+        }
+        if (classFolders.size() == 1) {
+            throw new IllegalArgumentException("Only one class folder ('" + classFolders.get(0).getFileName() + "') in "
+                    + folder + ": a classifier needs at least 2 classes. Expected " + layout(folder));
         }
         List<String> classNames = new ArrayList<>();
         List<List<Path>> images = new ArrayList<>();

@@ -80,6 +80,25 @@ class CommandLineTest {
     }
 
     @Test
+    void aDataFolderWithOneClassIsBadInput(@TempDir Path dir) throws Exception {
+        for (String split : new String[]{"train", "test"}) {
+            Path folder = Files.createDirectories(dir.resolve(split).resolve("cat"));
+            for (int i = 0; i < 2; i++) {
+                java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(20, 20,
+                        java.awt.image.BufferedImage.TYPE_INT_RGB);
+                image.setRGB(i, i, 0xffffff);
+                javax.imageio.ImageIO.write(image, "png", folder.resolve(i + ".png").toFile());
+            }
+        }
+        Result r = run("compare", "--data", dir.toString(), "--epochs", "1", "--size", "16",
+                "--out", dir.resolve("reports").toString(), "--models", dir.resolve("models").toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().contains("Only one class folder ('cat')") && r.err().contains("at least 2 classes"),
+                r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace expected: " + r.err());
+    }
+
+    @Test
     void summaryShowsFeatureMapAndHeadSize() {
         Result r = run("summary", "--backbone", "small-cnn", "--size", "96", "--classes", "6");
         assertEquals(0, r.exitCode(), r.err());
