@@ -33,18 +33,26 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler(new ErrorHandler());
+        cli.setExecutionStrategy(parsed -> {
+            Integer helpExit = CommandLine.executeHelpRequest(parsed);
+            if (helpExit != null) {
+                return helpExit; // --help and --version need no ND4J
+            }
+            // The command line owns its JVM: DL4J's oneDNN layer helpers unless -D...helpers.disable=true was given.
+            io.github.wisesrnet.OneDnnHelpers.useByDefault();
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cli;
     }
 
     private static volatile List<String> arguments = List.of();
 
     public static void main(String[] args) {
-        // The command line owns its JVM: it sets up logging, headless charts and the fast CPU path.
+        // The command line owns its JVM: it sets up logging and headless charts (and, per command, the CPU path).
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "wise-srnet-cli-logback.xml");
         }
         io.github.wisesrnet.report.Headless.ensure();
-        io.github.wisesrnet.OneDnnHelpers.useByDefault();
         System.exit(run(args));
     }
 
