@@ -108,7 +108,7 @@ class CommandLineTest {
     }
 
     @Test
-    void compareTrainsBothHeadsAndWritesTheReport(@TempDir Path dir) {
+    void compareTrainsBothHeadsAndWritesTheReport(@TempDir Path dir) throws Exception {
         Result r = run("compare", "--size", "20", "--grid", "2", "--train-size", "64", "--test-size", "32",
                 "--epochs", "2", "--batch", "16", "--optimizer", "adam", "--lr", "0.005",
                 "--out", dir.resolve("report").toString(), "--models", dir.resolve("models").toString());
@@ -118,7 +118,14 @@ class CommandLineTest {
                 "confusion-gap.png", "confusion-wise-srnet.png"}) {
             assertTrue(Files.isRegularFile(dir.resolve("report").resolve(f)), f + " missing");
         }
-        assertTrue(Files.isRegularFile(dir.resolve("models").resolve("wise-srnet").resolve("best.zip")));
+        Path best = dir.resolve("models").resolve("wise-srnet").resolve("best.zip");
+        assertTrue(Files.isRegularFile(best));
+        // a checkpoint knows its input: a user can attach another head to it with two arguments
+        var checkpoint = io.github.wisesrnet.train.Checkpoints.load(best);
+        assertEquals(java.util.List.of(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(20, 20, 3)),
+                java.util.List.of(io.github.wisesrnet.InputTypeRecord.readFrom(checkpoint.getConfiguration())));
+        var gap = io.github.wisesrnet.WiseSrNet.attach(checkpoint, 3, io.github.wisesrnet.Head.GAP);
+        assertEquals(3, gap.getOutputLayer(0).getParam("b").length());
     }
 
     /** The real images in the shared folder beside the project (CI has them). */
