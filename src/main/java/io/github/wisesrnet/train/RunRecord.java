@@ -1,9 +1,9 @@
 package io.github.wisesrnet.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.data.DataSpec;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
 import java.nio.file.Files;
