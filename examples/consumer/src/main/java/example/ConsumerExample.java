@@ -1,7 +1,9 @@
 package example;
 
+import io.github.wisesrnet.Head;
 import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
+import io.github.wisesrnet.backbones.Backbone;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInitRelu;
 import org.deeplearning4j.util.ModelSerializer;
@@ -22,11 +24,11 @@ import java.util.Arrays;
 public final class ConsumerExample {
 
     /**
-     * Input size. The zoo ResNet50 reduces its input 64 times (not 32 as Keras's does), so 128x128 gives a 2x2 final
-     * map: the smallest the head takes with its default pre-pooling (p = 2), and a short run.
+     * Input size. The zoo ResNet50 reduces its input 64 times (not 32 as Keras's does), so 224x224 gives a 4x4 final
+     * map: with the paper's pre-pooling (p = 2) the head learns a 2x2 spatial weighting per channel.
      */
-    private static final int HEIGHT = 128;
-    private static final int WIDTH = 128;
+    private static final int HEIGHT = 224;
+    private static final int WIDTH = 224;
     private static final int NUM_CLASSES = 5;
     private static final int BATCH = 2;
     private static final int STEPS = 3;
@@ -38,16 +40,17 @@ public final class ConsumerExample {
         // DL4J's oneDNN layer helpers where the ND4J binary has oneDNN; with another binary, one log line.
         OneDnnHelpers.enable();
 
-        // The zoo's default initialization (truncated normal) makes this network's outputs NaN; ReLU (He) does not.
-        ComputationGraph backbone = ResNet50.builder()
+        // DL4J's zoo ResNet50; its graph builder keeps the input type, so the head needs only the number of classes.
+        // (The zoo's default initialization, truncated normal, makes this network's outputs NaN; ReLU (He) does not.)
+        ComputationGraph model = WiseSrNet.attach(ResNet50.builder()
                 .numClasses(1000)
                 .inputShape(new int[] {3, HEIGHT, WIDTH})
                 .weightInit(new WeightInitRelu())
                 .seed(42)
                 .build()
-                .init();
-        ComputationGraph model = WiseSrNet.attach(backbone, NUM_CLASSES);
-        System.out.printf("ResNet50 + Wise-SrNet head: %,d parameters, %d classes%n", model.numParams(), NUM_CLASSES);
+                .graphBuilder(), NUM_CLASSES);
+        System.out.printf("zoo ResNet50 + Wise-SrNet head: %,d parameters, %d classes%n", model.numParams(),
+                NUM_CLASSES);
 
         DataSet batch = randomBatch(7);
         for (int step = 1; step <= STEPS; step++) {
@@ -70,16 +73,14 @@ public final class ConsumerExample {
         }
         System.out.println("loaded model gives the same output as the saved one");
 
-        // The same, attached to the zoo's graph builder instead of the initialized network.
-        ComputationGraph fromBuilder = WiseSrNet.attach(ResNet50.builder()
-                .numClasses(1000)
-                .inputShape(new int[] {3, HEIGHT, WIDTH})
-                .weightInit(new WeightInitRelu())
-                .seed(42)
-                .build()
-                .graphBuilder(), NUM_CLASSES);
-        System.out.printf("from the graph builder: %,d parameters, output %s%n", fromBuilder.numParams(),
-                Arrays.toString(fromBuilder.outputSingle(input).shape()));
+        // The loaded model still knows its input type: another head attaches with two arguments too.
+        ComputationGraph gap = WiseSrNet.attach(loaded, NUM_CLASSES, Head.GAP);
+        System.out.printf("loaded model with a GAP head instead: output %s%n",
+                Arrays.toString(gap.outputSingle(input).shape()));
+
+        // The library's Keras-faithful backbones record their input type as well.
+        ComputationGraph keras = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(HEIGHT, WIDTH, 3), NUM_CLASSES);
+        System.out.printf("Keras-faithful ResNet50 + Wise-SrNet head: %,d parameters%n", keras.numParams());
     }
 
     /** A batch of random images with one-hot labels, the same for the same seed. */
