@@ -171,12 +171,38 @@ public class WiseSrLayer extends FeedForwardLayer {
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
         InputType outputType = getOutputType(-1, inputType);
-        long pooledPerExample = nIn * kernelHeight * kernelWidth;
-        long paramCount = initializer().numParams(this);
+        InputType.InputTypeConvolutional map = requireCnn(inputType);
+        long c = map.getChannels();
+        long pixels = map.getHeight() * map.getWidth();
+        int p = poolSize == AUTO_POOL_SIZE ? paperPoolSize(map.getHeight(), map.getWidth()) : poolSize;
+        long windows = (map.getHeight() / p) * (map.getWidth() / p);
+        long pooled = c * windows; // per example: the pooled map, and each array of its size
+        long paramCount = pooled + (hasBias ? c : 0); // W [C, kH, kW] and b, for this input
+        long updaterState = getIUpdater() == null ? 0 : getIUpdater().stateSize(paramCount);
+        // What WiseSrLayerImpl allocates (besides its output and input gradient, which DL4J counts per layer)
+        long fixedInference;
+        long perExampleInference;
+        long fixedTrain;
+        long perExampleTrain;
+        if (WiseSrLayerImpl.poolsWithOp(map.getHeight(), map.getWidth(), p, WiseSrLayerImpl.maxMatrixPooledPixels())) {
+            fixedInference = pooled;         // W transposed (NHWC)
+            perExampleInference = 2 * pooled; // pooled map, product with W
+            fixedTrain = pooled;
+            perExampleTrain = 3 * pooled;     // pooled map, product with the gradient, gradient at the pooled map
+        } else if (map.getFormat() == CNN2DFormat.NCHW) {
+            fixedInference = windows * pixels;         // the pooling matrix E
+            perExampleInference = 2 * pooled;
+            fixedTrain = windows * pixels + c * pixels; // E and the full-map kernel K
+            perExampleTrain = 2 * pooled;
+        } else {
+            fixedInference = windows * pixels + c * pixels; // E and K
+            perExampleInference = c * pixels;                // the map times K
+            fixedTrain = windows * pixels + c * pixels;
+            perExampleTrain = c * pixels;
+        }
         return new LayerMemoryReport.Builder(layerName, WiseSrLayer.class, inputType, outputType)
-                .standardMemory(paramCount, 0)
-                // the pooled map and its product with W are the only working arrays
-                .workingMemory(0, 2 * pooledPerExample, 0, 2 * pooledPerExample)
+                .standardMemory(paramCount, updaterState)
+                .workingMemory(fixedInference, perExampleInference, fixedTrain, perExampleTrain)
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
     }

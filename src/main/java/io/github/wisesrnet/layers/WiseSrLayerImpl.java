@@ -12,6 +12,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,6 +34,16 @@ import java.util.Arrays;
  * NHWC has no such matrix and multiplies the map by K directly (broadcast multiply, then a sum).
  */
 public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
+
+    /** Largest map (H*W pixels) pooled with the matrix E; larger maps use ND4J's pooling op (linear in H*W). */
+    static final long MAX_MATRIX_POOLED_PIXELS = 16 * 16;
+    /**
+     * System property that moves that bound, read when the layer is created: for HeadCostBenchmark, which times both
+     * paths on the same maps. Not needed otherwise.
+     */
+    public static final String MAX_MATRIX_POOLED_PIXELS_PROPERTY = "wisesrnet.maxMatrixPooledPixels";
+
+    private final long maxMatrixPooledPixels = maxMatrixPooledPixels();
 
     /** The pooling matrix E [kH*kW, H*W], built once per layer (a constant of the configuration). */
     private INDArray pooling;
@@ -65,7 +76,14 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long c = layerConf().getNIn();
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, n, c);
         INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, training, workspaceMgr));
-        if (isNchw()) {
+        if (poolsWithOp()) {
+            // pooled [N, C, j] (NCHW) or [N, j, C] (NHWC); out = sum_j(P * W)
+            INDArray pooled = pooledByOp(x, ArrayType.FF_WORKING_MEM, workspaceMgr);
+            INDArray weighted = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, pooled.shape());
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, isNchw() ? w : transposedWeights(w, ArrayType
+                    .FF_WORKING_MEM, workspaceMgr), weighted, 1, 2));
+            weighted.sum(out, isNchw() ? 2 : 1);
+        } else if (isNchw()) {
             INDArray pooled = pooled(x, ArrayType.FF_WORKING_MEM, workspaceMgr);
             INDArray weighted = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, pooled.shape());
             Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, w, weighted, 1, 2));
@@ -114,6 +132,12 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         INDArray weightGrad = gradientViews.get(WiseSrParamInitializer.WEIGHT_KEY);
         INDArray weightGradRows = weightGrad.reshape('c', channels, layerConf().getKernelHeight()
                 * layerConf().getKernelWidth());
+        if (poolsWithOp()) {
+            INDArray epsilonOut = backpropByOp(x, contiguousEps, weightGradRows, workspaceMgr);
+            gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
+            weightNoiseParams.clear();
+            return new Pair<>(gradient, backpropDropOutIfPresent(epsilonOut));
+        }
         if (isNchw()) {
             // dW[c,j] = sum_n eps[n,c] * P[n,c,j]
             INDArray pooled = pooled(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
@@ -147,6 +171,90 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         weightNoiseParams.clear();
         epsilonOut = backpropDropOutIfPresent(epsilonOut);
         return new Pair<>(gradient, epsilonOut);
+    }
+
+    /**
+     * Large maps: ND4J's average-pooling op (linear in the map; oneDNN's on a oneDNN build), [N, C, kH*kW] in NCHW
+     * and [N, kH*kW, C] in NHWC.
+     */
+    private INDArray pooledByOp(INDArray x, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+        WiseSrLayer conf = layerConf();
+        long n = x.size(0);
+        long c = conf.getNIn();
+        long kH = conf.getKernelHeight();
+        long kW = conf.getKernelWidth();
+        long[] shape = isNchw() ? new long[]{n, c, kH, kW} : new long[]{n, kH, kW, c};
+        INDArray pooled = workspaceMgr.createUninitialized(type, dataType, shape, 'c');
+        Nd4j.exec(DynamicCustomOp.builder("avgpool2d").addInputs(contiguous(x)).addOutputs(pooled)
+                .addIntegerArguments(poolingArguments()).build());
+        return isNchw() ? pooled.reshape('c', n, c, kH * kW) : pooled.reshape('c', n, kH * kW, c);
+    }
+
+    /**
+     * Large maps, backward: {@code dW = sum_n(eps * P)}, then the gradient at the pooled map, {@code dP = eps * W},
+     * spread back over each window by ND4J's average-pooling backward op (zero on the rows and columns that 'valid'
+     * pooling drops). Every step is linear in the map.
+     */
+    private INDArray backpropByOp(INDArray x, INDArray eps, INDArray weightGradRows, LayerWorkspaceMgr workspaceMgr) {
+        WiseSrLayer conf = layerConf();
+        long n = x.size(0);
+        long c = conf.getNIn();
+        long kH = conf.getKernelHeight();
+        long kW = conf.getKernelWidth();
+        long j = kH * kW;
+        INDArray pooled = pooledByOp(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
+        INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
+        INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
+        INDArray pooledGrad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
+        if (isNchw()) {
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, eps, weighted, 0, 1));
+            weighted.sum(weightGradRows, 0);
+            Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, c, 1), w.reshape('c', 1, c, j)},
+                    new INDArray[]{pooledGrad}));
+        } else {
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, eps, weighted, 0, 2));
+            weightGradRows.assign(weighted.sum(0).transpose());
+            INDArray wT = transposedWeights(w, ArrayType.BP_WORKING_MEM, workspaceMgr);
+            Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, 1, c), wT.reshape('c', 1, j, c)},
+                    new INDArray[]{pooledGrad}));
+        }
+        INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+        long[] pooledShape = isNchw() ? new long[]{n, c, kH, kW} : new long[]{n, kH, kW, c};
+        Nd4j.exec(DynamicCustomOp.builder("avgpool2d_bp").addInputs(contiguous(x), pooledGrad.reshape('c',
+                pooledShape)).addOutputs(epsilonOut).addIntegerArguments(poolingArguments()).build());
+        return epsilonOut;
+    }
+
+    /** avgpool2d's integer arguments: p x p window, stride p, no padding, 'valid', NCHW or NHWC. */
+    private int[] poolingArguments() {
+        int p = layerConf().getPoolSize();
+        return new int[]{p, p, p, p, 0, 0, 1, 1, 0, 0, isNchw() ? 0 : 1};
+    }
+
+    /** W [C, j] as a contiguous [j, C] (NHWC's order). */
+    private INDArray transposedWeights(INDArray weightRows, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+        INDArray t = workspaceMgr.createUninitialized(type, dataType, new long[]{weightRows.size(1),
+                weightRows.size(0)}, 'c');
+        return t.assign(weightRows.transpose());
+    }
+
+    /**
+     * Whether to pool with ND4J's pooling op rather than the pooling matrix E. E costs (H*W)^2 / p^2 memory and
+     * time per channel, so it only pays on small maps, where one matrix multiply beats the pooling op's overhead
+     * (HeadCostBenchmark's map sweep chose the bound). A pool size of 1 needs no pooling, so E (the identity) is
+     * kept.
+     */
+    public boolean poolsWithOp() {
+        WiseSrLayer conf = layerConf();
+        return poolsWithOp(conf.getInputHeight(), conf.getInputWidth(), conf.getPoolSize(), maxMatrixPooledPixels);
+    }
+
+    static boolean poolsWithOp(long height, long width, int poolSize, long maxMatrixPooledPixels) {
+        return poolSize > 1 && height * width > maxMatrixPooledPixels;
+    }
+
+    static long maxMatrixPooledPixels() {
+        return Long.getLong(MAX_MATRIX_POOLED_PIXELS_PROPERTY, MAX_MATRIX_POOLED_PIXELS);
     }
 
     /** NCHW: the map average-pooled into W's windows, P = x E^T as [N, C, kH*kW] (one matrix multiply). */

@@ -97,27 +97,9 @@ class HeadCostBenchmark {
                 "ratio to GAP");
         for (long[] s : shapes) {
             List<Variant> variants = variants(s);
-            for (Variant v : variants) {
-                for (int i = 0; i < WARMUP; i++) {
-                    v.forwardBackward();
-                }
-            }
-            double[][] perRound = new double[variants.size()][ROUNDS];
-            for (int r = 0; r < ROUNDS; r++) {
-                for (int k = 0; k < variants.size(); k++) {
-                    int idx = (k + r) % variants.size(); // rotate the order every round
-                    long start = System.nanoTime();
-                    for (int i = 0; i < ITERATIONS_PER_ROUND; i++) {
-                        variants.get(idx).forwardBackward();
-                    }
-                    perRound[idx][r] = (System.nanoTime() - start) / 1e6 / ITERATIONS_PER_ROUND;
-                }
-            }
-            double gap = BenchmarkTable.median(perRound[0]);
+            double[] medians = medians(variants, ROUNDS, ITERATIONS_PER_ROUND);
             for (int k = 0; k < variants.size(); k++) {
-                double median = BenchmarkTable.median(perRound[k]);
-                assertTrue(median > 0);
-                table.add(java.util.Arrays.toString(s), variants.get(k).name(), median, median / gap);
+                table.add(java.util.Arrays.toString(s), variants.get(k).name(), medians[k], medians[k] / medians[0]);
             }
         }
         table.write("head-cost", "Head cost: forward + backward, float",
@@ -125,5 +107,83 @@ class HeadCostBenchmark {
                         + " computeGradientAndScore with workspaces. " + ROUNDS + " interleaved rounds of "
                         + ITERATIONS_PER_ROUND + " iterations after " + WARMUP + " warm-up iterations; medians."
                         + " Command: mvn test -Pbenchmark -Dtest=HeadCostBenchmark");
+    }
+
+    /**
+     * How the head's cost grows with the map: maps from 7x7 to 220x220 (channels and batch chosen so that each input
+     * holds 3-6 M values), GAP against the layer as it runs (pooling matrix up to 16x16, ND4J's pooling op above)
+     * and against each of its two pooling paths forced, so the bound between them can be checked.
+     */
+    @Test
+    void mapSizeSweep() throws Exception {
+        long[][] shapes = {{64, 2048, 7, 7}, {16, 2048, 14, 14}, {16, 512, 28, 28}, {8, 256, 56, 56},
+                {4, 64, 112, 112}, {2, 32, 220, 220}};
+        BenchmarkTable table = new BenchmarkTable("input [N, C, H, W]", "p", "GAP ms", "WiseSrLayer ms",
+                "ratio to GAP", "matrix path ratio", "pooling-op path ratio", "path used");
+        for (long[] s : shapes) {
+            long h = s[2];
+            long w = s[3];
+            InputType map = InputType.convolutional(h, w, s[1]);
+            INDArray input = Nd4j.rand(DataType.FLOAT, s);
+            INDArray labels = Nd4j.zeros(DataType.FLOAT, s[0], 10);
+            labels.getColumn(0).assign(1);
+            List<Variant> variants = new ArrayList<>();
+            variants.add(variant("GAP", map, input, labels, new GlobalPoolingLayer.Builder(PoolingType.AVG).build()));
+            variants.add(variant("WiseSrLayer", map, input, labels, new WiseSrLayer.Builder().build()));
+            variants.add(withPoolingBound(Long.MAX_VALUE, () -> variant("matrix", map, input, labels,
+                    new WiseSrLayer.Builder().build())));
+            variants.add(withPoolingBound(0, () -> variant("pooling op", map, input, labels,
+                    new WiseSrLayer.Builder().build())));
+            boolean op = ((io.github.wisesrnet.layers.WiseSrLayerImpl) variants.get(1).net().getLayer("head0"))
+                    .poolsWithOp();
+            double[] medians = medians(variants, 7, 3);
+            table.add(java.util.Arrays.toString(s), WiseSrLayer.paperPoolSize(h, w), medians[0], medians[1],
+                    medians[1] / medians[0], medians[2] / medians[0], medians[3] / medians[0],
+                    op ? "pooling op" : "matrix");
+            variants.clear();
+            System.gc();
+        }
+        table.write("head-cost-sweep", "Head cost by map size: forward + backward, float, ratio to GAP",
+                "Machine: " + BenchmarkTable.machine() + ". Each head in a graph input -> head -> output(10),"
+                        + " computeGradientAndScore with workspaces; 7 interleaved rounds of 3 iterations after "
+                        + WARMUP + " warm-up iterations; medians. Command: mvn test -Pbenchmark"
+                        + " -Dtest=HeadCostBenchmark#mapSizeSweep");
+    }
+
+    /** Builds a variant with WiseSrLayer's matrix/op bound moved (read when the layer is created). */
+    private static Variant withPoolingBound(long maxMatrixPixels, java.util.function.Supplier<Variant> build) {
+        String key = io.github.wisesrnet.layers.WiseSrLayerImpl.MAX_MATRIX_POOLED_PIXELS_PROPERTY;
+        System.setProperty(key, Long.toString(maxMatrixPixels));
+        try {
+            return build.get();
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    /** Median milliseconds per forward + backward of each variant, interleaved in rotating order, after warm-up. */
+    private static double[] medians(List<Variant> variants, int rounds, int iterations) {
+        for (Variant v : variants) {
+            for (int i = 0; i < WARMUP; i++) {
+                v.forwardBackward();
+            }
+        }
+        double[][] perRound = new double[variants.size()][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < variants.size(); k++) {
+                int idx = (k + r) % variants.size(); // rotate the order every round
+                long start = System.nanoTime();
+                for (int i = 0; i < iterations; i++) {
+                    variants.get(idx).forwardBackward();
+                }
+                perRound[idx][r] = (System.nanoTime() - start) / 1e6 / iterations;
+            }
+        }
+        double[] medians = new double[variants.size()];
+        for (int k = 0; k < variants.size(); k++) {
+            medians[k] = BenchmarkTable.median(perRound[k]);
+            assertTrue(medians[k] > 0);
+        }
+        return medians;
     }
 }

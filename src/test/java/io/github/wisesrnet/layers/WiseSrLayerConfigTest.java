@@ -141,4 +141,31 @@ class WiseSrLayerConfigTest {
         net.init();
         return net;
     }
+
+    @Test
+    void memoryReportCountsWhatTheLayerAllocates() {
+        org.nd4j.linalg.learning.config.Adam adam = new org.nd4j.linalg.learning.config.Adam(1e-3);
+        long c = 2048;
+        // NCHW 7x7, p = 2: 3x3 windows; pooling matrix E [9, 49] and full-map kernel K [C, 49] in training
+        WiseSrLayer nchw = new WiseSrLayer.Builder().updater(adam).nIn(c).build();
+        var small = nchw.getMemoryReport(InputType.convolutional(7, 7, c));
+        long params = c * 9 + c;
+        assertEquals(params, small.getParameterSize());
+        assertEquals(2 * params, small.getUpdaterStateSize()); // Adam keeps two values per parameter
+        assertEquals(9 * 49, small.getWorkingMemoryFixedInference());
+        assertEquals(2 * c * 9, small.getWorkingMemoryVariableInference());
+        assertEquals(9 * 49 + c * 49, small.getWorkingMemoryFixedTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
+
+        // NHWC 7x7 multiplies the whole map by K: one map-sized array per example
+        var nhwc = nchw.getMemoryReport(InputType.convolutional(7, 7, c, CNN2DFormat.NHWC));
+        assertEquals(c * 49, nhwc.getWorkingMemoryVariableInference());
+        assertEquals(c * 49, nhwc.getWorkingMemoryVariableTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
+
+        // 56x56, p = 3: pooled with ND4J's op, nothing of the map's size is kept; 18x18 windows
+        WiseSrLayer large = new WiseSrLayer.Builder().updater(adam).nIn(256).build();
+        var op = large.getMemoryReport(InputType.convolutional(56, 56, 256));
+        assertEquals(2 * 256 * 324, op.getWorkingMemoryVariableInference());
+        assertEquals(3 * 256 * 324, op.getWorkingMemoryVariableTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
+        assertEquals(256 * 324, op.getWorkingMemoryFixedTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
+    }
 }

@@ -48,6 +48,13 @@ class WiseSrLayerEquivalenceTest {
             }
         }
         cases.add(Arguments.of(CNN2DFormat.NCHW, 3, 16, 16));
+        // maps above WiseSrLayerImpl.MAX_MATRIX_POOLED_PIXELS: pooled with ND4J's pooling op, with remainders
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            for (int p = 2; p <= 3; p++) {
+                cases.add(Arguments.of(format, p, 17, 23));
+            }
+            cases.add(Arguments.of(format, 3, 56, 56));
+        }
         return cases.stream();
     }
 

@@ -38,7 +38,8 @@ class WiseSrLayerGradientTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        int[][] maps = {{7, 7}, {16, 16}, {5, 9}};
+        // 17x23 is above WiseSrLayerImpl.MAX_MATRIX_POOLED_PIXELS: pooled with ND4J's op (p > 1), with remainders
+        int[][] maps = {{7, 7}, {16, 16}, {5, 9}, {17, 23}};
         for (CNN2DFormat format : CNN2DFormat.values()) {
             for (int p = 1; p <= 3; p++) {
                 for (int[] map : maps) {
