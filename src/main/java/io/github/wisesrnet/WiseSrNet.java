@@ -59,6 +59,8 @@ public final class WiseSrNet {
      * preprocessor. Otherwise pass the input type with {@link #attach(ComputationGraph, int, InputType...)}, or
      * attach to the graph's builder with {@link #attach(ComputationGraphConfiguration.GraphBuilder, int)}.
      *
+     * @return a new, initialized network: the backbone's layers with their parameters copied, then the head; the
+     *         backbone itself is left unchanged and can be used again
      * @throws IllegalArgumentException if {@code numClasses < 2} or the feature map's size cannot be told
      */
     public static ComputationGraph attach(ComputationGraph backbone, int numClasses) {
