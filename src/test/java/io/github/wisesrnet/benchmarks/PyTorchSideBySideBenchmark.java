@@ -1,0 +1,287 @@
+package io.github.wisesrnet.benchmarks;
+
+import io.github.wisesrnet.Head;
+import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.WiseSrNet;
+import io.github.wisesrnet.backbones.Backbone;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The same ResNet50 training step and inference pass in this library and in PyTorch, on the same CPU, interleaved in
+ * one run: the Keras-faithful ResNet50 here, torchvision's ResNet50 there (the same architecture), each with the GAP
+ * head and with a Wise-SrNet head; 224x224, batch 8, float, SGD with Nesterov momentum 0.9, the same number of
+ * threads (PyTorch's set explicitly: it picks 1 thread on these machines by itself). PyTorch runs in a Python worker
+ * process ({@code benchmarks/pytorch_resnet50_worker.py}) that times its own calls, so process round trips are not
+ * counted. Without {@code python3} with {@code torch} and {@code torchvision} (Debian: {@code apt-get install
+ * python3-torch python3-torchvision}) the benchmark says so and reports this library alone.
+ *
+ * <p>Run: {@code mvn test -Pbenchmark -Dtest=PyTorchSideBySideBenchmark}; results in target/benchmarks/side-by-side.md.
+ */
+@Tag("benchmark")
+class PyTorchSideBySideBenchmark {
+
+    private static final int BATCH = 8;
+    private static final int SIZE = 224;
+    private static final int WARMUP = 2;
+    private static final int ROUNDS = Integer.getInteger("wisesrnet.sidebyside.rounds", 7);
+    private static final int THREADS = Integer.getInteger("wisesrnet.sidebyside.threads",
+            Runtime.getRuntime().availableProcessors());
+
+    /** One network to time: a training step and an inference pass, each returning milliseconds. */
+    private interface Variant extends AutoCloseable {
+        String framework();
+
+        Head head();
+
+        double trainStep() throws IOException;
+
+        double inference() throws IOException;
+
+        @Override
+        default void close() throws IOException {
+        }
+    }
+
+    private record Dl4jVariant(Head head, ComputationGraph net, INDArray x, INDArray y) implements Variant {
+        @Override
+        public String framework() {
+            return "this library (DL4J 1.0.0-M2.1)";
+        }
+
+        @Override
+        public double trainStep() {
+            long start = System.nanoTime();
+            net.fit(new INDArray[]{x}, new INDArray[]{y});
+            return (System.nanoTime() - start) / 1e6;
+        }
+
+        @Override
+        public double inference() {
+            long start = System.nanoTime();
+            net.outputSingle(false, x);
+            return (System.nanoTime() - start) / 1e6;
+        }
+    }
+
+    /** torchvision's ResNet50 in a Python worker process, which times its own calls. */
+    private static final class TorchVariant implements Variant {
+        private final Head head;
+        private final Process process;
+        private final BufferedWriter in;
+        private final BufferedReader out;
+        private final String version;
+
+        TorchVariant(Head head, Path script, String version) throws IOException {
+            this.head = head;
+            this.version = version;
+            process = new ProcessBuilder(python, script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String ready = send("setup " + (head == Head.GAP ? "gap" : "wise-srnet") + " " + BATCH + " " + SIZE + " "
+                    + THREADS);
+            assertTrue(ready.startsWith("ready "), ready);
+        }
+
+        private String send(String command) throws IOException {
+            in.write(command);
+            in.newLine();
+            in.flush();
+            String answer = out.readLine();
+            if (answer == null) {
+                throw new IOException("The PyTorch worker stopped (see its error output above)");
+            }
+            return answer;
+        }
+
+        private double timed(String command) throws IOException {
+            String answer = send(command);
+            assertTrue(answer.startsWith("ms "), answer);
+            return Double.parseDouble(answer.substring(3));
+        }
+
+        @Override
+        public String framework() {
+            return "PyTorch " + version;
+        }
+
+        @Override
+        public Head head() {
+            return head;
+        }
+
+        @Override
+        public double trainStep() throws IOException {
+            return timed("train");
+        }
+
+        @Override
+        public double inference() throws IOException {
+            return timed("infer");
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                send("quit");
+            } catch (IOException ignored) {
+                // already gone
+            }
+            process.destroy();
+        }
+    }
+
+    @Test
+    void resnet50StepAndInferenceAgainstPyTorch() throws Exception {
+        OneDnnHelpers.useByDefault();
+        String torchVersion = torchVersion();
+        List<Variant> variants = new ArrayList<>();
+        ComputationGraph features = Backbone.RESNET50.featureExtractor(SIZE, SIZE, 3);
+        Nd4j.getRandom().setSeed(1);
+        INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, SIZE, SIZE).muli(255).subi(120);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, 6);
+        for (int i = 0; i < BATCH; i++) {
+            y.putScalar(i, i % 6, 1.0);
+        }
+        for (Head head : List.of(Head.GAP, Head.WISE_SRNET)) {
+            variants.add(new Dl4jVariant(head, WiseSrNet.attach(features, 6, head), x, y));
+        }
+        Path script = null;
+        if (torchVersion != null) {
+            script = workerScript();
+            for (Head head : List.of(Head.GAP, Head.WISE_SRNET)) {
+                variants.add(new TorchVariant(head, script, torchVersion));
+            }
+        }
+        try {
+            for (Variant v : variants) {
+                for (int i = 0; i < WARMUP; i++) {
+                    v.trainStep();
+                    v.inference();
+                }
+            }
+            double[][] train = new double[variants.size()][ROUNDS];
+            double[][] infer = new double[variants.size()][ROUNDS];
+            for (int r = 0; r < ROUNDS; r++) {
+                for (int k = 0; k < variants.size(); k++) {
+                    int i = (k + r) % variants.size(); // rotate the order every round
+                    train[i][r] = variants.get(i).trainStep();
+                    infer[i][r] = variants.get(i).inference();
+                }
+            }
+            write(variants, train, infer, torchVersion);
+        } finally {
+            for (Variant v : variants) {
+                v.close();
+            }
+            if (script != null) {
+                Files.deleteIfExists(script);
+            }
+        }
+    }
+
+    private static void write(List<Variant> variants, double[][] train, double[][] infer, String torchVersion)
+            throws IOException {
+        BenchmarkTable table = new BenchmarkTable("framework", "head", "train step median ms", "images/s (train)",
+                "inference median ms", "images/s (inference)", "train images/s vs PyTorch",
+                "inference images/s vs PyTorch", "train steps (ms)", "inference passes (ms)");
+        int torchOffset = variants.size() / 2;
+        for (int k = 0; k < variants.size(); k++) {
+            Variant v = variants.get(k);
+            double t = BenchmarkTable.median(train[k]);
+            double i = BenchmarkTable.median(infer[k]);
+            assertTrue(t > 0 && i > 0);
+            String trainRatio = "";
+            String inferRatio = "";
+            if (torchVersion != null && k < torchOffset) {
+                // images/s ratio = PyTorch's time / this library's time, same head
+                trainRatio = String.format(java.util.Locale.ROOT, "%.2f",
+                        BenchmarkTable.median(train[k + torchOffset]) / t);
+                inferRatio = String.format(java.util.Locale.ROOT, "%.2f",
+                        BenchmarkTable.median(infer[k + torchOffset]) / i);
+            }
+            table.add(v.framework(), v.head().name(), t, BATCH * 1000 / t, i, BATCH * 1000 / i, trainRatio,
+                    inferRatio, join(train[k]), join(infer[k]));
+        }
+        table.write("side-by-side", "ResNet50 at " + SIZE + "x" + SIZE + ", batch " + BATCH + ": this library and"
+                        + " PyTorch on the same CPU",
+                "Machine: " + BenchmarkTable.machine() + ", " + OneDnnHelpers.describe() + ". " + THREADS
+                        + " threads in both. " + ROUNDS + " interleaved rounds after " + WARMUP + " warm-up steps;"
+                        + " medians. " + (torchVersion == null ? "PyTorch not found (python3 with torch and"
+                        + " torchvision; Debian: apt-get install python3-torch python3-torchvision): this library"
+                        + " alone. " : "") + "Command: mvn test -Pbenchmark -Dtest=PyTorchSideBySideBenchmark");
+    }
+
+    private static String join(double[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (double v : values) {
+            sb.append(sb.length() == 0 ? "" : " ").append(Math.round(v));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * PyTorch's version, or null (with the reason printed) when no Python with torch and torchvision is found:
+     * {@code -Dwisesrnet.python=...} if given, else {@code python3} on the PATH, else Debian's
+     * {@code /usr/bin/python3} (where {@code python3-torch} installs; a PATH can put another Python first).
+     */
+    private static String torchVersion() {
+        List<String> candidates = new ArrayList<>();
+        if (System.getProperty("wisesrnet.python") != null) {
+            candidates.add(System.getProperty("wisesrnet.python"));
+        }
+        candidates.add("python3");
+        candidates.add("/usr/bin/python3");
+        for (String candidate : candidates) {
+            try {
+                Process p = new ProcessBuilder(candidate, "-c",
+                        "import torch, torchvision; print(torch.__version__)").redirectErrorStream(true).start();
+                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                if (p.waitFor(2, TimeUnit.MINUTES) && p.exitValue() == 0) {
+                    python = candidate;
+                    return output.lines().reduce((a, b) -> b).orElse("?");
+                }
+                System.out.println("No PyTorch in " + candidate + ": " + output.lines().reduce((a, b) -> b)
+                        .orElse(""));
+            } catch (IOException | InterruptedException e) {
+                System.out.println("No PyTorch in " + candidate + ": " + e);
+            }
+        }
+        System.out.println("PyTorch not available: reporting this library alone");
+        return null;
+    }
+
+    /** The Python that has PyTorch (set by {@link #torchVersion()}). */
+    private static String python = "python3";
+
+    private static Path workerScript() throws IOException {
+        Path script = Files.createTempFile("pytorch_resnet50_worker", ".py");
+        try (InputStream in = PyTorchSideBySideBenchmark.class.getResourceAsStream(
+                "/benchmarks/pytorch_resnet50_worker.py")) {
+            assertTrue(in != null, "worker script missing from the test resources");
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return script;
+    }
+}
