@@ -37,7 +37,6 @@ final class InputTypeInference {
     private static final int MAX_SIDE = 1 << 15;
 
     private final ComputationGraphConfiguration conf;
-    private final String input;
     private final long channels;
     private final CNN2DFormat format;
     private final String recordVertex;
@@ -46,7 +45,6 @@ final class InputTypeInference {
     private InputTypeInference(ComputationGraphConfiguration conf, long channels, String recordVertex,
             CnnToFeedForwardPreProcessor record) {
         this.conf = conf;
-        this.input = conf.getNetworkInputs().get(0);
         this.channels = channels;
         this.format = record.getFormat() == null ? CNN2DFormat.NCHW : record.getFormat();
         this.recordVertex = recordVertex;
@@ -103,9 +101,12 @@ final class InputTypeInference {
         long wantWidth = record.getInputWidth();
         int lowHeight = smallestReaching(wantHeight, side -> recordedSide(side, validSideFor(side, valid), true));
         int lowWidth = smallestReaching(wantWidth, side -> recordedSide(validSideFor(side, valid), side, false));
-        if (lowHeight < 0 || lowWidth < 0 || recordedSide(lowHeight, lowWidth, true) != wantHeight
-                || recordedSide(lowHeight, lowWidth, false) != wantWidth
-                || recordedChannels(lowHeight, lowWidth) != record.getNumChannels()) {
+        if (lowHeight < 0 || lowWidth < 0) {
+            return null;
+        }
+        InputType.InputTypeConvolutional lowMap = recordedMap(lowHeight, lowWidth);
+        if (lowMap == null || lowMap.getHeight() != wantHeight || lowMap.getWidth() != wantWidth
+                || lowMap.getChannels() != record.getNumChannels()) {
             return null;
         }
         int highHeight = smallestReaching(wantHeight + 1,
@@ -120,13 +121,13 @@ final class InputTypeInference {
         }
         InputType[] low = {type(lowHeight, lowWidth)};
         InputType[] high = {type(highHeight, highWidth)};
-        Object lowMap = featureMapOf.apply(low);
-        Object highMap = featureMapOf.apply(high);
-        if (!lowMap.equals(highMap)) {
+        Object lowFeatureMap = featureMapOf.apply(low);
+        Object highFeatureMap = featureMapOf.apply(high);
+        if (!lowFeatureMap.equals(highFeatureMap)) {
             throw new IllegalArgumentException("Cannot tell the size of this backbone's feature map: the graph"
                     + " records the map entering '" + recordVertex + "' (" + wantHeight + "x" + wantWidth + "), and"
                     + " every input from " + lowHeight + "x" + lowWidth + " to " + highHeight + "x" + highWidth
-                    + " gives that map, but with different feature maps (" + lowMap + " to " + highMap + "). Pass"
+                    + " gives that map, but with different feature maps (" + lowFeatureMap + " to " + highFeatureMap + "). Pass"
                     + " the input type, e.g. WiseSrNet.attach(backbone, numClasses, InputType.convolutional(224, 224,"
                     + " 3)), or attach to the graph's builder, which keeps its input types: WiseSrNet.attach("
                     + "graphBuilder, numClasses) (DL4J's zoo ResNet50: model.graphBuilder()).");
@@ -164,11 +165,6 @@ final class InputTypeInference {
     private long recordedSide(int height, int width, boolean wantHeight) {
         InputType.InputTypeConvolutional map = recordedMap(height, width);
         return map == null ? -1 : wantHeight ? map.getHeight() : map.getWidth();
-    }
-
-    private long recordedChannels(int height, int width) {
-        InputType.InputTypeConvolutional map = recordedMap(height, width);
-        return map == null ? -1 : map.getChannels();
     }
 
     private InputType.InputTypeConvolutional recordedMap(int height, int width) {

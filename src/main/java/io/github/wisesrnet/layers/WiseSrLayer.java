@@ -152,7 +152,7 @@ public class WiseSrLayer extends FeedForwardLayer {
         dataFormat = cnn.getFormat();
         inputHeight = cnn.getHeight();
         inputWidth = cnn.getWidth();
-        poolSize = requestedPoolSize == AUTO_POOL_SIZE ? paperPoolSize(inputHeight, inputWidth) : requestedPoolSize;
+        poolSize = poolSizeFor(inputHeight, inputWidth);
         if (inputHeight < poolSize || inputWidth < poolSize) {
             throw new IllegalArgumentException(describe() + ": the feature map " + inputHeight + "x" + inputWidth
                     + " is smaller than the pool size " + poolSize + ". Use poolSize(1) (no pre-pooling), a pool size"
@@ -160,6 +160,11 @@ public class WiseSrLayer extends FeedForwardLayer {
         }
         kernelHeight = inputHeight / poolSize;
         kernelWidth = inputWidth / poolSize;
+    }
+
+    /** The pool size for a map of this size: the builder's, or the paper's rule for {@link #AUTO_POOL_SIZE}. */
+    private int poolSizeFor(long height, long width) {
+        return requestedPoolSize == AUTO_POOL_SIZE ? paperPoolSize(height, width) : requestedPoolSize;
     }
 
     @Override
@@ -174,7 +179,7 @@ public class WiseSrLayer extends FeedForwardLayer {
         InputType.InputTypeConvolutional map = requireCnn(inputType);
         long c = map.getChannels();
         long pixels = map.getHeight() * map.getWidth();
-        int p = poolSize == AUTO_POOL_SIZE ? paperPoolSize(map.getHeight(), map.getWidth()) : poolSize;
+        int p = poolSizeFor(map.getHeight(), map.getWidth());
         long windows = (map.getHeight() / p) * (map.getWidth() / p);
         long pooled = c * windows; // per example: the pooled map, and each array of its size
         long paramCount = pooled + (hasBias ? c : 0); // W [C, kH, kW] and b, for this input

@@ -183,8 +183,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long c = conf.getNIn();
         long kH = conf.getKernelHeight();
         long kW = conf.getKernelWidth();
-        long[] shape = isNchw() ? new long[]{n, c, kH, kW} : new long[]{n, kH, kW, c};
-        INDArray pooled = workspaceMgr.createUninitialized(type, dataType, shape, 'c');
+        INDArray pooled = workspaceMgr.createUninitialized(type, dataType, pooledMapShape(n), 'c');
         Nd4j.exec(DynamicCustomOp.builder("avgpool2d").addInputs(contiguous(x)).addOutputs(pooled)
                 .addIntegerArguments(poolingArguments()).build());
         return isNchw() ? pooled.reshape('c', n, c, kH * kW) : pooled.reshape('c', n, kH * kW, c);
@@ -219,10 +218,18 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
                     new INDArray[]{pooledGrad}));
         }
         INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-        long[] pooledShape = isNchw() ? new long[]{n, c, kH, kW} : new long[]{n, kH, kW, c};
         Nd4j.exec(DynamicCustomOp.builder("avgpool2d_bp").addInputs(contiguous(x), pooledGrad.reshape('c',
-                pooledShape)).addOutputs(epsilonOut).addIntegerArguments(poolingArguments()).build());
+                pooledMapShape(n))).addOutputs(epsilonOut).addIntegerArguments(poolingArguments()).build());
         return epsilonOut;
+    }
+
+    /** The pooled map as avgpool2d writes it: [N, C, kH, kW] (NCHW) or [N, kH, kW, C] (NHWC). */
+    private long[] pooledMapShape(long n) {
+        WiseSrLayer conf = layerConf();
+        long c = conf.getNIn();
+        long kH = conf.getKernelHeight();
+        long kW = conf.getKernelWidth();
+        return isNchw() ? new long[]{n, c, kH, kW} : new long[]{n, kH, kW, c};
     }
 
     /** avgpool2d's integer arguments: p x p window, stride p, no padding, 'valid', NCHW or NHWC. */
