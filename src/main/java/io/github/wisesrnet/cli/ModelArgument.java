@@ -25,11 +25,24 @@ record ModelArgument(Path zip, RunRecord record) {
             throw new IllegalArgumentException("No " + RunRecord.FILE_NAME + " beside " + zip + ": the run record says"
                     + " how the model's inputs are prepared (size, preprocessing, classes).");
         }
-        return new ModelArgument(zip, RunRecord.read(recordFile));
+        RunRecord record;
+        try {
+            record = RunRecord.read(recordFile);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(recordFile + " is not a run record written by wise-srnet ("
+                    + e.getMessage() + ").", e);
+        }
+        return new ModelArgument(zip, record);
     }
 
-    ComputationGraph load() throws IOException {
-        return Checkpoints.load(zip);
+    /** The saved network; a clear error for a file that is not a DL4J ComputationGraph zip. */
+    ComputationGraph load() {
+        try {
+            return Checkpoints.load(zip);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(zip + " is not a model saved by wise-srnet (a DL4J ComputationGraph"
+                    + " zip): " + e.getMessage(), e);
+        }
     }
 
     /** Whether this is the run's best checkpoint (else the last). */

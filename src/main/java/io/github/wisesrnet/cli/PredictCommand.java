@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 /** Top-k classes with probabilities for image files or folders. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify image files (or every image in the given folders, recursively) with a saved model:"
-                + " the top-k classes with their probabilities.")
+                + " the top-k classes with their probabilities. Unreadable images are skipped with a warning.")
 final class PredictCommand implements Callable<Integer> {
 
     private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
@@ -58,9 +58,21 @@ final class PredictCommand implements Callable<Integer> {
         ImageFiles loader = ImageFiles.like(spec);
         List<String> classes = record.classNames();
         int k = Math.min(top, classes.size());
+        int read = 0;
+        String lastProblem = null;
         for (int start = 0; start < files.size(); start += batch) {
-            List<Path> chunk = files.subList(start, Math.min(files.size(), start + batch));
-            INDArray probabilities = net.outputSingle(false, loader.load(chunk));
+            ImageFiles.Readable readable = loader.loadReadable(files.subList(start,
+                    Math.min(files.size(), start + batch)));
+            for (var skipped : readable.skipped().entrySet()) {
+                System.err.println("warning: skipped " + skipped.getKey() + ": " + skipped.getValue());
+                lastProblem = skipped.getValue();
+            }
+            List<Path> chunk = readable.files();
+            if (chunk.isEmpty()) {
+                continue;
+            }
+            read += chunk.size();
+            INDArray probabilities = net.outputSingle(false, readable.input());
             for (int i = 0; i < chunk.size(); i++) {
                 INDArray row = probabilities.getRow(i);
                 List<Integer> order = new ArrayList<>();
@@ -75,6 +87,10 @@ final class PredictCommand implements Callable<Integer> {
                 }
                 System.out.println(line);
             }
+        }
+        if (read == 0) {
+            throw new IllegalArgumentException("None of the " + files.size() + " image file(s) could be read ("
+                    + lastProblem + ").");
         }
         return Main.EXIT_OK;
     }

@@ -7,7 +7,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Loads individual image files as one network input batch, prepared exactly like test images of
@@ -52,8 +56,49 @@ public final class ImageFiles {
                 throw new IOException(files.get(i) + ": " + e.getMessage(), e);
             }
         }
-        INDArray hwc = Nd4j.create(pixels, new long[]{files.size(), height, width, 3},
-                DataType.FLOAT);
+        return input(rgb(pixels, files.size()));
+    }
+
+    /**
+     * The readable files among {@code files}, as a network input batch and as the pixels it was made from; files
+     * that cannot be decoded are left out with their reason, never failing the whole batch.
+     */
+    public Readable loadReadable(List<Path> files) {
+        int per = loader.pixelsPerImage();
+        float[] pixels = new float[files.size() * per];
+        List<Path> loaded = new ArrayList<>();
+        Map<Path, String> skipped = new LinkedHashMap<>();
+        for (Path file : files) {
+            try {
+                loader.load(file, AugmentationSample.IDENTITY, pixels, loaded.size() * per);
+                loaded.add(file);
+            } catch (IOException | RuntimeException e) {
+                skipped.put(file, e.getMessage());
+            }
+        }
+        if (loaded.isEmpty()) {
+            return new Readable(null, null, List.of(), skipped);
+        }
+        INDArray rgb = rgb(Arrays.copyOf(pixels, loaded.size() * per), loaded.size());
+        return new Readable(input(rgb.dup()), rgb, List.copyOf(loaded), skipped);
+    }
+
+    /**
+     * What {@link #loadReadable} read.
+     *
+     * @param input   the network input, preprocessed, in the model's layout; null when no file was readable
+     * @param pixels  the same images before preprocessing: RGB in [0, 255], {@code [n, h, w, 3]}; null when none
+     * @param files   the files read, in the order of the batch
+     * @param skipped files that could not be decoded, with the reason
+     */
+    public record Readable(INDArray input, INDArray pixels, List<Path> files, Map<Path, String> skipped) {
+    }
+
+    private INDArray rgb(float[] pixels, int n) {
+        return Nd4j.create(pixels, new long[]{n, height, width, 3}, DataType.FLOAT);
+    }
+
+    private INDArray input(INDArray hwc) {
         INDArray batch = format == CNN2DFormat.NCHW ? hwc.permute(0, 3, 1, 2).dup('c') : hwc;
         return preprocessing.apply(batch, format);
     }

@@ -84,6 +84,29 @@ public enum Preprocessing {
         return applyInOrder(this == CAFFE ? reverseChannels(rgb, channelAxis(format)) : rgb, format);
     }
 
+    /**
+     * Undoes {@link #apply} for display: RGB pixels in [0, 255] (clipped), channels last {@code [n, h, w, 3]}, from a
+     * preprocessed batch in {@code format}. A new array; {@code input} is not changed.
+     */
+    public INDArray toPixels(INDArray input, CNN2DFormat format) {
+        requireImageBatch(input, format);
+        INDArray hwc = (format == CNN2DFormat.NCHW ? input.permute(0, 2, 3, 1) : input).castTo(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c');
+        INDArray pixels;
+        switch (this) {
+            case CAFFE -> {
+                INDArray flat = hwc.reshape('c', hwc.length() / 3, 3);
+                flat.addiRowVector(Nd4j.createFromArray(CAFFE_MEANS_BGR));
+                pixels = reverseChannels(flat.reshape('c', hwc.shape()), 3);
+            }
+            case UNIT -> pixels = hwc.muli(255.0);
+            case SYMMETRIC -> pixels = hwc.addi(1.0).muli(127.5);
+            default -> throw new AssertionError(this);
+        }
+        return org.nd4j.linalg.ops.transforms.Transforms.max(
+                org.nd4j.linalg.ops.transforms.Transforms.min(pixels, 255.0, false), 0.0, false);
+    }
+
     /** True for CAFFE, whose values step works on BGR pixels; the others work on RGB. */
     boolean wantsBgr() {
         return this == CAFFE;
