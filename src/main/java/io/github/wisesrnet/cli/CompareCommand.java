@@ -4,6 +4,7 @@ import io.github.wisesrnet.Head;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.data.ClassificationData;
 import io.github.wisesrnet.data.DataSpec;
+import io.github.wisesrnet.explain.AttributionSample;
 import io.github.wisesrnet.report.ComparisonReport;
 import io.github.wisesrnet.report.ComparisonTable;
 import io.github.wisesrnet.report.ReportFiles;
@@ -26,8 +27,8 @@ import java.util.concurrent.Callable;
 /** Trains each chosen head on the same backbone, data, seed and schedule, prints a table, writes a report. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = {"Train GAP and Wise-SrNet (or any of the paper's heads) on the same backbone, data, seed and"
-                + " schedule; print a table and write a report folder (summary.md, epochs.csv, learning curves and"
-                + " confusion matrices as PNG).",
+                + " schedule; print a table and write a report folder (summary.md, epochs.csv, learning curves,"
+                + " confusion matrices, and what each head looks at on the same test images, as PNG).",
                 "With no options it runs on the generated spatial data set (classes differ only by where a pattern"
                         + " sits) with a tiny CNN: a few minutes on 2 cores."})
 final class CompareCommand implements Callable<Integer> {
@@ -81,10 +82,12 @@ final class CompareCommand implements Callable<Integer> {
 
         String command = commandLine();
         List<HeadResult> results = new ArrayList<>();
+        AttributionSample sample = AttributionSample.draw(data, config.seed(), AttributionSample.CANDIDATES);
         for (Head head : headList) {
             Comparison single = new Comparison(backbone, List.of(head), config, modelDir, resume, command,
                     spec);
-            results.addAll(single.run(data, new ConsoleProgress(head.name())));
+            results.addAll(single.run(data, new ConsoleProgress(head.name()),
+                    (trained, net) -> sample.add(trained.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), net)));
         }
 
         System.out.println();
@@ -92,7 +95,7 @@ final class CompareCommand implements Callable<Integer> {
         ReportMetadata meta = new ReportMetadata("GAP vs Wise-SrNet: " + runName, data.description(),
                 backbone.cliName(), data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(),
                 config.describe(), command, ReportMetadata.describeMachine(), started, data.skippedFiles());
-        ReportFiles files = ComparisonReport.write(reportDir, meta, results);
+        ReportFiles files = ComparisonReport.write(reportDir, meta, results, sample);
         if (!data.skippedFiles().isEmpty()) {
             System.out.println(data.skippedFiles().size() + " unreadable file(s) skipped; listed in "
                     + files.summary());

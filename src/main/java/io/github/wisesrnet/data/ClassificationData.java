@@ -41,6 +41,14 @@ public interface ClassificationData {
     /** Test batches in a fixed order, never augmented. */
     DataSetIterator test(int batchSize);
 
+    /**
+     * How pixel values became the features the iterators produce; {@link Preprocessing#UNIT} (values in [0, 1]) for
+     * generated images. Used to show images as they were.
+     */
+    default Preprocessing preprocessing() {
+        return Preprocessing.UNIT;
+    }
+
     /** A short description for logs and run records, e.g. the folder or the generator's settings. */
     String description();
 

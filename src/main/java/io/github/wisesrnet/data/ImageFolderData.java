@@ -264,6 +264,11 @@ public final class ImageFolderData implements ClassificationData {
      * height x width: the source size is that of the first image of the first classes, the target the loaded size.
      */
     @Override
+    public Preprocessing preprocessing() {
+        return options.preprocessing();
+    }
+
+    @Override
     public String description() {
         StringBuilder s = new StringBuilder(source).append(" (train ").append(trainSize()).append(", test ")
                 .append(testSize()).append(", ").append(numClasses()).append(" classes, ").append(sourceSize)

@@ -34,6 +34,21 @@ public record Attributions(int[][] classes, INDArray maps, INDArray constants, I
         }
     }
 
+    /** The attributions of several batches with the same number of classes, in order, as one. */
+    public static Attributions concat(java.util.List<Attributions> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("Nothing to concatenate.");
+        }
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        int[][] classes = parts.stream().flatMap(a -> Arrays.stream(a.classes())).toArray(int[][]::new);
+        return new Attributions(classes,
+                Nd4j.concat(0, parts.stream().map(Attributions::maps).toArray(INDArray[]::new)),
+                Nd4j.concat(0, parts.stream().map(Attributions::constants).toArray(INDArray[]::new)),
+                Nd4j.concat(0, parts.stream().map(Attributions::probabilities).toArray(INDArray[]::new)));
+    }
+
     /** Number of images. */
     public int size() {
         return classes.length;

@@ -87,7 +87,12 @@ public final class HeatmapImages {
 
     /** The display size for an image of {@code height x width}: longest side {@link #PANEL_SIDE}. */
     public static int[] displaySize(long height, long width) {
-        double scale = (double) PANEL_SIDE / Math.max(height, width);
+        return displaySize(height, width, PANEL_SIDE);
+    }
+
+    /** The display size for an image of {@code height x width} with the longest side {@code side}. */
+    public static int[] displaySize(long height, long width, int side) {
+        double scale = (double) side / Math.max(height, width);
         return new int[]{(int) Math.max(1, Math.round(height * scale)), (int) Math.max(1, Math.round(width * scale))};
     }
 

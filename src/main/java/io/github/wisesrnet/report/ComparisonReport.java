@@ -1,5 +1,8 @@
 package io.github.wisesrnet.report;
 
+import io.github.wisesrnet.explain.AttributionSample;
+import io.github.wisesrnet.explain.HeatmapImages;
+import io.github.wisesrnet.explain.SpatialWeights;
 import io.github.wisesrnet.train.EpochMetrics;
 import io.github.wisesrnet.train.HeadResult;
 import org.slf4j.Logger;
@@ -21,7 +24,9 @@ import java.util.Objects;
  *   <li>{@code summary.md}: setup, results table, the Wise-SrNet vs GAP difference, per-class accuracy, charts;</li>
  *   <li>{@code epochs.csv}: every head's metrics per epoch;</li>
  *   <li>{@code accuracy.png} and {@code loss.png}: training curves of all heads;</li>
- *   <li>{@code confusion-<head>.png}: each head's confusion matrix at the last epoch.</li>
+ *   <li>{@code confusion-<head>.png}: each head's confusion matrix at the last epoch;</li>
+ *   <li>with an {@link AttributionSample}: {@code attributions.png} (the same test images with each head's heat map)
+ *   and {@code spatial-weights-<head>.png} for heads with learned spatial weights.</li>
  * </ul>
  * Charts are drawn headless: {@code java.awt.headless} is set to true when this class loads unless it was set.
  */
@@ -33,6 +38,7 @@ public final class ComparisonReport {
     public static final String EPOCHS_FILE = "epochs.csv";
     public static final String ACCURACY_FILE = "accuracy.png";
     public static final String LOSS_FILE = "loss.png";
+    public static final String ATTRIBUTIONS_FILE = "attributions.png";
 
     private ComparisonReport() {
     }
@@ -48,6 +54,15 @@ public final class ComparisonReport {
      * @throws IOException              if a file cannot be written
      */
     public static ReportFiles write(Path dir, ReportMetadata meta, List<HeadResult> results) throws IOException {
+        return write(dir, meta, results, null);
+    }
+
+    /**
+     * Writes the report with the section "What each head looks at" when {@code sample} has heads added (see
+     * {@link AttributionSample}); null or empty leaves it out.
+     */
+    public static ReportFiles write(Path dir, ReportMetadata meta, List<HeadResult> results, AttributionSample sample)
+            throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(meta, "meta");
         Objects.requireNonNull(results, "results");
@@ -68,11 +83,15 @@ public final class ComparisonReport {
         List<Path> confusion = new ArrayList<>();
         confusionNames.values().forEach(name -> confusion.add(dir.resolve(name)));
 
-        Path summary = dir.resolve(SUMMARY_FILE);
-        Files.writeString(summary, SummaryMarkdown.build(meta, results, ACCURACY_FILE, LOSS_FILE, confusionNames),
-                StandardCharsets.UTF_8);
+        Map<String, String> explanationNames = writeExplanations(dir, sample);
+        List<Path> explanations = new ArrayList<>();
+        explanationNames.values().forEach(name -> explanations.add(dir.resolve(name)));
 
-        ReportFiles files = new ReportFiles(dir, summary, csv, accuracy, loss, confusion);
+        Path summary = dir.resolve(SUMMARY_FILE);
+        Files.writeString(summary, SummaryMarkdown.build(meta, results, ACCURACY_FILE, LOSS_FILE, confusionNames,
+                explanationNames), StandardCharsets.UTF_8);
+
+        ReportFiles files = new ReportFiles(dir, summary, csv, accuracy, loss, confusion, explanations);
         log.info("Wrote comparison report of {} heads ({} files) to {}", results.size(), files.all().size(), dir);
         return files;
     }
@@ -96,6 +115,26 @@ public final class ComparisonReport {
             String name = confusionFileName(labels.label(i));
             ConfusionMatrixImage.write(dir.resolve(name), labels.label(i), last, result.classNames());
             names.put(i, name);
+        }
+        return names;
+    }
+
+    /**
+     * The sample's figure and each head's spatial weights; returns file names by what they show: the key
+     * {@code ""} for the figure, a head label for its weights.
+     */
+    private static Map<String, String> writeExplanations(Path dir, AttributionSample sample) throws IOException {
+        Map<String, String> names = new LinkedHashMap<>();
+        if (sample == null || sample.isEmpty()) {
+            return names;
+        }
+        HeatmapImages.writePng(sample.figure(AttributionSample.SHOWN), dir.resolve(ATTRIBUTIONS_FILE));
+        names.put("", ATTRIBUTIONS_FILE);
+        for (Map.Entry<String, SpatialWeights> e : sample.spatialWeights().entrySet()) {
+            String name = "spatial-weights-" + e.getKey() + ".png";
+            HeatmapImages.writePng(HeatmapImages.spatialWeights(e.getValue(), 6, "Learned spatial weights: "
+                    + e.getKey() + " (last epoch)"), dir.resolve(name));
+            names.put(e.getKey(), name);
         }
         return names;
     }

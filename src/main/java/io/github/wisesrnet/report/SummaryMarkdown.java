@@ -22,7 +22,7 @@ final class SummaryMarkdown {
      *                       is left out of the confusion section
      */
     static String build(ReportMetadata meta, List<HeadResult> results, String accuracyFile, String lossFile,
-            Map<Integer, String> confusionFiles) {
+            Map<Integer, String> confusionFiles, Map<String, String> explanationFiles) {
         HeadLabels labels = HeadLabels.of(results);
         StringBuilder md = new StringBuilder();
         md.append("# ").append(oneLine(meta.title())).append("\n\n");
@@ -40,6 +40,7 @@ final class SummaryMarkdown {
                 md.append("![Confusion matrix of ").append(label).append("](").append(entry.getValue()).append(")\n\n");
             }
         }
+        appendExplanations(md, explanationFiles);
         if (!meta.skippedFiles().isEmpty()) {
             md.append("## Skipped files (").append(meta.skippedFiles().size()).append(")\n\n");
             for (String file : meta.skippedFiles()) {
@@ -48,6 +49,26 @@ final class SummaryMarkdown {
             md.append('\n');
         }
         return md.toString();
+    }
+
+    /** The section "What each head looks at": key "" is the sample figure, other keys are heads' weight pictures. */
+    private static void appendExplanations(StringBuilder md, Map<String, String> files) {
+        if (files.isEmpty()) {
+            return;
+        }
+        md.append("## What each head looks at\n\n");
+        md.append("The same test images (drawn with the run's seed; a mix of predictions every head gets right, that"
+                + " the heads disagree on, and that every head gets wrong) with each head's exact attribution of the"
+                + " class it predicts: what every feature-map position adds to that class's score (red raises it,"
+                + " blue lowers it). Captions: green = right, red = wrong. Networks as after the last epoch.\n\n");
+        md.append("![Attributions of each head](").append(files.get("")).append(")\n\n");
+        for (Map.Entry<String, String> e : files.entrySet()) {
+            if (!e.getKey().isEmpty()) {
+                md.append("### Learned spatial weights: ").append(e.getKey()).append("\n\n");
+                md.append("![Spatial weights of ").append(e.getKey()).append("](").append(e.getValue())
+                        .append(")\n\n");
+            }
+        }
     }
 
     private static void appendSetup(StringBuilder md, ReportMetadata meta) {

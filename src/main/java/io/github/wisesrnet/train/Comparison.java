@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * Trains each chosen head on the same backbone (same initial weights), data, seed and schedule, one after the
@@ -35,6 +36,16 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
     private static final Logger log = LoggerFactory.getLogger(Comparison.class);
 
     public List<HeadResult> run(ClassificationData data, ProgressReporter progress) {
+        return run(data, progress, (head, net) -> {
+        });
+    }
+
+    /**
+     * Runs the comparison and hands each trained network (after its last epoch) to {@code trained} before the next
+     * head starts, e.g. to explain test images with it ({@link io.github.wisesrnet.explain.AttributionSample}).
+     */
+    public List<HeadResult> run(ClassificationData data, ProgressReporter progress,
+            BiConsumer<Head, ComputationGraph> trained) {
         List<HeadResult> results = new ArrayList<>();
         for (Head head : heads) {
             long start = System.nanoTime();
@@ -66,6 +77,7 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
                 record = newRecord(head, data, net.numParams());
             }
             record = new Trainer(config, progress).train(net, data, record, checkpoints);
+            trained.accept(head, net);
             double seconds = (System.nanoTime() - start) / 1e9;
             results.add(new HeadResult(head, net.numParams(), net.numParams() - backboneParameters(net, data),
                     record.epochs(), data.classNames(), seconds));

@@ -136,7 +136,8 @@ class ComparisonReportTest {
         for (int i = 0; i < results.size(); i++) {
             confusion.put(i, "confusion-" + i + ".png");
         }
-        return SummaryMarkdown.build(SyntheticResults.metadata(null), results, "accuracy.png", "loss.png", confusion);
+        return SummaryMarkdown.build(SyntheticResults.metadata(null), results, "accuracy.png", "loss.png", confusion,
+                java.util.Map.of());
     }
 
     @Test
