@@ -43,7 +43,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"compare", "train", "evaluate", "predict", "summary"})
+    @ValueSource(strings = {"compare", "train", "evaluate", "predict", "explain", "summary"})
     void everyCommandHasHelp(String command) {
         Result r = run(command, "--help");
         assertEquals(0, r.exitCode(), r.err());
@@ -54,7 +54,7 @@ class CommandLineTest {
     void topLevelHelpListsTheCommands() {
         Result r = run("--help");
         assertEquals(0, r.exitCode());
-        for (String c : new String[]{"compare", "train", "evaluate", "predict", "summary"}) {
+        for (String c : new String[]{"compare", "train", "evaluate", "predict", "explain", "summary"}) {
             assertTrue(r.out().contains(c), r.out());
         }
     }
@@ -115,9 +115,14 @@ class CommandLineTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("gap") && r.out().contains("wise-srnet"), r.out());
         for (String f : new String[]{"summary.md", "epochs.csv", "accuracy.png", "loss.png",
-                "confusion-gap.png", "confusion-wise-srnet.png"}) {
+                "confusion-gap.png", "confusion-wise-srnet.png", "attributions.png",
+                "spatial-weights-wise-srnet.png"}) {
             assertTrue(Files.isRegularFile(dir.resolve("report").resolve(f)), f + " missing");
         }
+        String summary = Files.readString(dir.resolve("report").resolve("summary.md"));
+        assertTrue(summary.contains("## What each head looks at") && summary.contains("(attributions.png)")
+                && summary.contains("(spatial-weights-wise-srnet.png)"), summary);
+        assertTrue(!Files.exists(dir.resolve("report").resolve("spatial-weights-gap.png")));
         Path best = dir.resolve("models").resolve("wise-srnet").resolve("best.zip");
         assertTrue(Files.isRegularFile(best));
         // a checkpoint knows its input: a user can attach another head to it with two arguments

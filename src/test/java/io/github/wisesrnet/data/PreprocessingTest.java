@@ -95,4 +95,19 @@ class PreprocessingTest {
                 () -> Preprocessing.CAFFE.apply(Nd4j.zeros(DataType.FLOAT, 1, 1, 4, 4), CNN2DFormat.NCHW));
         assertTrue(e.getMessage().contains("[1, 1, 4, 4]"), e.getMessage());
     }
+
+    @Test
+    void toPixelsUndoesEveryPreprocessingInBothLayouts() {
+        Nd4j.getRandom().setSeed(4);
+        INDArray hwc = Nd4j.rand(DataType.FLOAT, 2, 5, 7, 3).muli(255);
+        for (Preprocessing p : Preprocessing.values()) {
+            for (CNN2DFormat format : CNN2DFormat.values()) {
+                INDArray batch = format == CNN2DFormat.NCHW ? hwc.permute(0, 3, 1, 2).dup() : hwc.dup();
+                INDArray input = p.apply(batch, format);
+                INDArray pixels = p.toPixels(input, format);
+                assertArrayEquals(new long[]{2, 5, 7, 3}, pixels.shape());
+                assertTrue(hwc.equalsWithEps(pixels, 1e-3), p + " " + format);
+            }
+        }
+    }
 }

@@ -11,13 +11,13 @@ import java.util.Arrays;
 import java.util.Random;
 
 /** Writes small image fixtures into temporary folders (javax.imageio), never into the repository. */
-final class TestImages {
+public final class TestImages {
 
     private TestImages() {
     }
 
     /** A noisy colour image (so that JPEG files are several KiB) written in the format of the file extension. */
-    static Path noise(Path file, int width, int height, long seed) {
+    public static Path noise(Path file, int width, int height, long seed) {
         Random random = new Random(seed);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < height; y++) {
@@ -75,7 +75,7 @@ final class TestImages {
         }
     }
 
-    static Path text(Path file, String content) {
+    public static Path text(Path file, String content) {
         try {
             Files.createDirectories(file.getParent());
             return Files.writeString(file, content, StandardCharsets.UTF_8);
@@ -88,7 +88,7 @@ final class TestImages {
      * Bytes that pass the structural check of a JPEG (start and end markers) but are not a decodable image: the
      * kind of damage found only when decoding.
      */
-    static Path undecodableJpeg(Path file) {
+    public static Path undecodableJpeg(Path file) {
         byte[] bytes = new byte[4000];
         new Random(3).nextBytes(bytes);
         bytes[0] = (byte) 0xFF;
@@ -106,7 +106,7 @@ final class TestImages {
     }
 
     /** {@code root/<split>/<class>/img<i>.jpg}, {@code count} noise images per class. */
-    static void classFolders(Path splitFolder, int count, String... classes) {
+    public static void classFolders(Path splitFolder, int count, String... classes) {
         long seed = 0;
         for (String c : classes) {
             for (int i = 0; i < count; i++) {
