@@ -4,6 +4,8 @@ import io.github.wisesrnet.Head;
 import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.explain.Attributions;
+import io.github.wisesrnet.explain.SpatialAttribution;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInitRelu;
 import org.deeplearning4j.util.ModelSerializer;
@@ -12,13 +14,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.File;
 import java.util.Arrays;
 
 /**
  * Uses wise-srnet-dl4j as a project depending on it would: DL4J's zoo ResNet50 as the backbone, a Wise-SrNet head
- * attached in one call, a few training steps, then save, load and predict. Exits with 1 if the loaded model does
+ * attached in one call, a few training steps, then save, load, predict and explain. Exits with 1 if the loaded model does
  * not give the same output as the one that was saved.
  */
 public final class ConsumerExample {
@@ -73,6 +77,15 @@ public final class ConsumerExample {
         }
         System.out.println("loaded model gives the same output as the saved one");
 
+        // Where the decision comes from: each feature-map position's exact share of the top class's score.
+        Attributions why = SpatialAttribution.of(loaded).explainTopK(input, 1);
+        double logit = why.logits().getDouble(0, 0);
+        INDArray probabilities = Transforms.softmax(SpatialAttribution.of(loaded)
+                .explain(input.get(NDArrayIndex.interval(0, 1)), classes(NUM_CLASSES)).logits());
+        System.out.printf("image 0: class %d, score %.3f from a %dx%d map; softmax of the maps' sums equals the"
+                + " model's output: %b%n", why.classes()[0][0], logit, why.maps().size(2), why.maps().size(3),
+                probabilities.equalsWithEps(after.getRow(0, true), 1e-5));
+
         // The loaded model still knows its input type: another head attaches with two arguments too.
         ComputationGraph gap = WiseSrNet.attach(loaded, NUM_CLASSES, Head.GAP);
         System.out.printf("loaded model with a GAP head instead: output %s%n",
@@ -81,6 +94,12 @@ public final class ConsumerExample {
         // The library's Keras-faithful backbones record their input type as well.
         ComputationGraph keras = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(HEIGHT, WIDTH, 3), NUM_CLASSES);
         System.out.printf("Keras-faithful ResNet50 + Wise-SrNet head: %,d parameters%n", keras.numParams());
+    }
+
+    private static int[] classes(int n) {
+        int[] all = new int[n];
+        Arrays.setAll(all, i -> i);
+        return all;
     }
 
     /** A batch of random images with one-hot labels, the same for the same seed. */
