@@ -285,7 +285,7 @@ public record FeatureMap(String vertex, InputType.InputTypeConvolutional mapType
     }
 
     /** The layer configuration of a vertex, seen through frozen wrappers; null for non-layer vertices. */
-    static Layer layerOf(GraphVertex vertex) {
+    public static Layer layerOf(GraphVertex vertex) {
         Layer layer = vertex instanceof LayerVertex lv ? lv.getLayerConf().getLayer() : null;
         if (layer instanceof FrozenLayer frozen) {
             return frozen.getLayer();

@@ -1,5 +1,6 @@
 package io.github.wisesrnet.explain;
 
+import io.github.wisesrnet.FeatureMap;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.layers.WiseSrLayer;
 import io.github.wisesrnet.layers.WiseSrParamInitializer;
@@ -15,8 +16,6 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
@@ -279,14 +278,7 @@ final class LinearHead {
     }
 
     private static Layer layerOf(GraphVertex vertex) {
-        Layer layer = vertex instanceof LayerVertex lv ? lv.getLayerConf().getLayer() : null;
-        if (layer instanceof FrozenLayer frozen) {
-            return frozen.getLayer();
-        }
-        if (layer instanceof FrozenLayerWithBackprop frozen) {
-            return frozen.getUnderlying();
-        }
-        return layer;
+        return FeatureMap.layerOf(vertex);
     }
 
     private static String describe(Layer layer) {
