@@ -1,5 +1,6 @@
 package io.github.wisesrnet;
 
+import io.github.wisesrnet.layers.HeadInit;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 
 import java.util.Arrays;
@@ -27,6 +28,7 @@ public final class AttachOptions {
     private final Double dropout;
     private final boolean freezeBackbone;
     private final String featureMapVertex;
+    private final HeadInit headInit;
 
     private AttachOptions(Builder b) {
         this.head = b.head;
@@ -37,6 +39,7 @@ public final class AttachOptions {
         this.dropout = b.dropout;
         this.freezeBackbone = b.freezeBackbone;
         this.featureMapVertex = b.featureMapVertex;
+        this.headInit = b.headInit;
     }
 
     public static Builder builder() {
@@ -59,6 +62,7 @@ public final class AttachOptions {
         b.dropout = dropout;
         b.freezeBackbone = freezeBackbone;
         b.featureMapVertex = featureMapVertex;
+        b.headInit = headInit;
         return b;
     }
 
@@ -98,11 +102,17 @@ public final class AttachOptions {
         return featureMapVertex;
     }
 
+    /** How the spatial weights of the Wise-SrNet and depthwise heads start; unused by the other heads. */
+    public HeadInit headInit() {
+        return headInit;
+    }
+
     @Override
     public String toString() {
         return "AttachOptions{head=" + head + ", inputTypes=" + Arrays.toString(inputTypes) + ", poolSize="
                 + poolSize() + ", nonNegative=" + nonNegative() + ", bias=" + bias + ", dropout=" + dropout()
-                + ", freezeBackbone=" + freezeBackbone + ", featureMapVertex=" + featureMapVertex + "}";
+                + ", freezeBackbone=" + freezeBackbone + ", featureMapVertex=" + featureMapVertex + ", headInit="
+                + headInit + "}";
     }
 
     public static final class Builder {
@@ -114,6 +124,7 @@ public final class AttachOptions {
         private Double dropout;
         private boolean freezeBackbone;
         private String featureMapVertex;
+        private HeadInit headInit = HeadInit.PAPER;
 
         private Builder() {
         }
@@ -172,6 +183,15 @@ public final class AttachOptions {
         /** Name the vertex whose output is the feature map, when the graph's structure is ambiguous. */
         public Builder featureMapVertex(String vertexName) {
             this.featureMapVertex = vertexName;
+            return this;
+        }
+
+        /**
+         * How the spatial weights start (heads with spatial weights only): {@link HeadInit#PAPER} (default) or
+         * {@link HeadInit#GAP_EQUIVALENT}.
+         */
+        public Builder headInit(HeadInit headInit) {
+            this.headInit = Objects.requireNonNull(headInit, "headInit");
             return this;
         }
 

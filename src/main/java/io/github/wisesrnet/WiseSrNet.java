@@ -205,6 +205,7 @@ public final class WiseSrNet {
                         .poolSize(options.poolSize())
                         .nonNegative(options.nonNegative())
                         .hasBias(options.bias())
+                        .headInit(options.headInit())
                         .inputType(map)
                         .build();
                 builder.addLayer(name, layer, previous);

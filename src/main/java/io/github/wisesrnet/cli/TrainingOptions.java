@@ -1,5 +1,6 @@
 package io.github.wisesrnet.cli;
 
+import io.github.wisesrnet.layers.HeadInit;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.train.Optimizer;
 import io.github.wisesrnet.train.TrainingConfig;
@@ -43,6 +44,11 @@ final class TrainingOptions {
             description = "Seed for initialization, data order, augmentation and generated data. Default: 42.")
     long seed;
 
+    @Option(names = "--head-init", paramLabel = "NAME", defaultValue = "paper",
+            description = "How Wise-SrNet's spatial weights start: paper (Normal(0, 0.01)) or gap-equivalent"
+                    + " (1/(kH*kW): the head averages the map at step 0, as GAP does). Default: ${DEFAULT-VALUE}.")
+    String headInit;
+
     Backbone backbone(boolean images) {
         return backbone == null ? (images ? Backbone.SMALL_CNN : Backbone.TINY) : Backbone.fromName(backbone);
     }
@@ -51,6 +57,6 @@ final class TrainingOptions {
         int n = epochs != null ? epochs : (images ? 20 : 6);
         int batch = batchSize != null ? batchSize : (images ? 70 : 32);
         return new TrainingConfig(n, batch, Optimizer.fromName(optimizer), learningRate, momentum, decay,
-                decayEvery, seed);
+                decayEvery, seed, HeadInit.fromName(headInit));
     }
 }

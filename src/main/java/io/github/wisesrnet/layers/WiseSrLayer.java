@@ -244,7 +244,7 @@ public class WiseSrLayer extends FeedForwardLayer {
 
     /**
      * Builder with the paper's defaults: pool size by the paper's rule, non-negative weights, bias, weights
-     * Normal(0, 0.01), bias 0, no output dropout.
+     * Normal(0, 0.01) ({@link HeadInit#PAPER}), bias 0, no output dropout.
      */
     public static class Builder extends FeedForwardLayer.Builder<Builder> {
         private int poolSize = AUTO_POOL_SIZE;
@@ -254,8 +254,7 @@ public class WiseSrLayer extends FeedForwardLayer {
         private InputType inputType;
 
         public Builder() {
-            this.weightInitFn = new WeightInitDistribution(new NormalDistribution(0, 0.01));
-            this.biasInit = 0.0;
+            headInit(HeadInit.PAPER);
             this.activationFn = Activation.IDENTITY.getActivationFunction();
         }
 
@@ -269,6 +268,20 @@ public class WiseSrLayer extends FeedForwardLayer {
                         + poolSize);
             }
             this.poolSize = poolSize;
+            return this;
+        }
+
+        /**
+         * How W starts: {@link HeadInit#PAPER} (default, Normal(0, 0.01)) or {@link HeadInit#GAP_EQUIVALENT}
+         * (1 / (kH kW), the head averages the pooled map at step 0). Replaces any {@code weightInit(...)} set
+         * before; the bias starts at 0 either way.
+         */
+        public Builder headInit(HeadInit init) {
+            this.weightInitFn = switch (init) {
+                case PAPER -> new WeightInitDistribution(new NormalDistribution(0, 0.01));
+                case GAP_EQUIVALENT -> new KernelAverageInit();
+            };
+            this.biasInit = 0.0;
             return this;
         }
 

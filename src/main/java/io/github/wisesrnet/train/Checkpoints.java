@@ -40,7 +40,10 @@ public record Checkpoints(Path dir) {
         ModelSerializer.writeModel(net, tmp.toFile(), true);
         Files.move(tmp, last(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         if (isBest) {
-            Files.copy(last(), best(), StandardCopyOption.REPLACE_EXISTING);
+            // Copied to a temporary name, then moved: best.zip is always a whole file, never a half-copied one.
+            Path bestTmp = dir.resolve(BEST + ".tmp");
+            Files.copy(last(), bestTmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(bestTmp, best(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         record.write(record());
     }

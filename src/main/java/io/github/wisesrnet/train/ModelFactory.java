@@ -24,7 +24,7 @@ public final class ModelFactory {
         ComputationGraph features = backbone.featureExtractor((InputType.InputTypeConvolutional) input,
                 config.seed());
         ComputationGraph net = WiseSrNet.attach(features, data.numClasses(),
-                AttachOptions.builder().head(head).inputTypes(input).build());
+                AttachOptions.builder().head(head).inputTypes(input).headInit(config.headInit()).build());
         return withUpdater(net, config);
     }
 

@@ -67,6 +67,12 @@ public final class Trainer {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not save the checkpoint: " + e.getMessage(), e);
+        } catch (TrainingDivergedException e) {
+            String kept = checkpoints == null ? "No checkpoints were being saved."
+                    : record.epochs().isEmpty() ? "No checkpoint was written (it diverged in the first epoch)."
+                    : "The checkpoints of epoch " + record.epochs().size() + " in " + checkpoints.dir()
+                            + " are intact (resume continues from there).";
+            throw new TrainingDivergedException(e.getMessage() + " " + kept, e.epoch());
         } finally {
             net.getListeners().remove(accuracy);
         }
@@ -88,6 +94,12 @@ public final class Trainer {
             DataSet batch = train.next();
             accuracy.expect(batch.getLabels());
             net.fit(batch);
+            if (!Double.isFinite(net.score())) {
+                throw new TrainingDivergedException(String.format(java.util.Locale.ROOT, "Training diverged in"
+                        + " epoch %d after %d examples: the loss became %s (learning rate %.3g). Lower the learning"
+                        + " rate (e.g. --lr %.3g) or check the data for broken images or labels.", epoch, examples
+                        + batch.numExamples(), net.score(), learningRate, config.learningRate() / 10), epoch);
+            }
             int n = batch.numExamples();
             lossSum += net.score() * n;
             examples += n;

@@ -1,5 +1,6 @@
 package io.github.wisesrnet.train;
 
+import io.github.wisesrnet.layers.HeadInit;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -19,11 +20,14 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * @param decayRate            learning-rate factor applied every {@code decayEveryEpochs}
  * @param decayEveryEpochs     epochs between learning-rate steps
  * @param seed                 seed for initialization, shuffling and augmentation
+ * @param headInit             how the spatial weights of Wise-SrNet heads start (null = the paper's; run records
+ *                             written before this option read as the paper's)
  */
 public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, double learningRate, double momentum,
-        double decayRate, int decayEveryEpochs, long seed) {
+        double decayRate, int decayEveryEpochs, long seed, HeadInit headInit) {
 
     public TrainingConfig {
+        headInit = headInit == null ? HeadInit.PAPER : headInit;
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
         }
@@ -46,12 +50,22 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
 
     /** The paper's recipe for the given number of epochs and seed. */
     public static TrainingConfig paper(int epochs, long seed) {
-        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed);
+        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER);
     }
 
     public TrainingConfig withEpochs(int newEpochs) {
         return new TrainingConfig(newEpochs, batchSize, optimizer, learningRate, momentum, decayRate,
-                decayEveryEpochs, seed);
+                decayEveryEpochs, seed, headInit);
+    }
+
+    public TrainingConfig withSeed(long newSeed) {
+        return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
+                newSeed, headInit);
+    }
+
+    public TrainingConfig withHeadInit(HeadInit newHeadInit) {
+        return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
+                seed, newHeadInit);
     }
 
     /** Learning rate in 0-based epoch {@code epochIndex}: staircase decay. */
@@ -75,6 +89,7 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
     public String describe() {
         String opt = optimizer == Optimizer.SGD ? "SGD (Nesterov) momentum " + momentum : "Adam";
         return opt + ", lr " + learningRate + " x " + decayRate + " every " + decayEveryEpochs + " epochs, batch "
-                + batchSize + ", " + epochs + " epochs, seed " + seed;
+                + batchSize + ", " + epochs + " epochs, seed " + seed
+                + (headInit == HeadInit.PAPER ? "" : ", head init " + headInit.cliName());
     }
 }

@@ -189,4 +189,33 @@ class CommandLineTest {
         assertTrue(measured.find() && recorded.find(), eval.out());
         assertEquals(recorded.group(1), measured.group(1));
     }
+
+    @Test
+    void headInitIsRecordedAndAResumeWithAnotherInitIsRefused(@TempDir Path dir) throws Exception {
+        Path models = dir.resolve("models");
+        String[] common = {"--head", "wise-srnet", "--size", "20", "--grid", "2", "--train-size", "32",
+                "--test-size", "16", "--batch", "16", "--models", models.toString()};
+        Result train = run(concat(new String[]{"train", "--epochs", "1", "--head-init", "gap-equivalent"}, common));
+        assertEquals(0, train.exitCode(), train.err());
+        Path recordFile = models.resolve("wise-srnet").resolve("run.json");
+        var record = io.github.wisesrnet.train.RunRecord.read(recordFile);
+        assertEquals(io.github.wisesrnet.layers.HeadInit.GAP_EQUIVALENT, record.config().headInit());
+        assertTrue(record.config().describe().contains("head init gap-equivalent"));
+
+        Result resumed = run(concat(new String[]{"train", "--epochs", "2", "--resume"}, common));
+        assertEquals(Main.EXIT_USAGE, resumed.exitCode());
+        assertTrue(resumed.err().contains("Cannot resume"), resumed.err());
+
+        // Records written before the option existed read as the paper's initialization.
+        String json = Files.readString(recordFile);
+        String old = json.replaceAll(",\\s*\"headInit\"\\s*:\\s*\"GAP_EQUIVALENT\"", "");
+        assertTrue(!old.contains("headInit"), old);
+        Files.writeString(recordFile, old);
+        assertEquals(io.github.wisesrnet.layers.HeadInit.PAPER,
+                io.github.wisesrnet.train.RunRecord.read(recordFile).config().headInit());
+
+        Result unknown = run(concat(new String[]{"train", "--epochs", "1", "--head-init", "xavier"}, common));
+        assertEquals(Main.EXIT_USAGE, unknown.exitCode());
+        assertTrue(unknown.err().contains("Unknown head initialization 'xavier'"), unknown.err());
+    }
 }
