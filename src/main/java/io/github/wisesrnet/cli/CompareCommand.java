@@ -9,6 +9,7 @@ import io.github.wisesrnet.report.ComparisonReport;
 import io.github.wisesrnet.report.ComparisonTable;
 import io.github.wisesrnet.report.ReportFiles;
 import io.github.wisesrnet.report.ReportMetadata;
+import io.github.wisesrnet.report.SeedStatistics;
 import io.github.wisesrnet.train.Comparison;
 import io.github.wisesrnet.train.HeadResult;
 import io.github.wisesrnet.train.TrainingConfig;
@@ -45,6 +46,13 @@ final class CompareCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     String heads;
 
+    @Option(names = "--seeds", paramLabel = "LIST",
+            description = "Comma-separated seeds, e.g. 1,2,3: every head is trained once per seed (a seed gives"
+                    + " every head the same backbone initialization, batches and augmentation), and the table adds"
+                    + " mean, spread and the paired difference to GAP with a 95% interval. Replaces --seed; the data"
+                    + " (generated set, --test-fraction split) comes from the first seed. Default: --seed alone.")
+    String seeds;
+
     @Option(names = "--name", paramLabel = "NAME", description = "Run name. Default: compare-<date-time>.")
     String name;
 
@@ -72,26 +80,42 @@ final class CompareCommand implements Callable<Integer> {
         Path modelDir = noCheckpoints ? null : models != null ? models : Path.of("models", runName);
 
         TrainingConfig config = trainingOptions.config(dataOptions.images());
+        List<Long> seedList = seeds == null ? List.of(config.seed()) : parseSeeds(seeds);
+        config = config.withSeed(seedList.get(0));
+        boolean severalSeeds = seedList.size() > 1;
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
         Instant started = Instant.now();
         DataSpec spec = dataOptions.spec(config.seed());
         ClassificationData data = spec.load(dataOptions.workers());
         System.out.println("Data: " + data.description());
         System.out.println("Backbone: " + backbone.cliName() + ", input " + data.height() + "x" + data.width()
-                + ", heads " + headList + ", " + config.describe());
+                + ", heads " + headList + ", " + config.describe() + (severalSeeds ? ", seeds " + seedList : ""));
 
         String command = commandLine();
         List<HeadResult> results = new ArrayList<>();
         AttributionSample sample = AttributionSample.draw(data, config.seed(), AttributionSample.CANDIDATES);
-        for (Head head : headList) {
-            Comparison single = new Comparison(backbone, List.of(head), config, modelDir, resume, command,
-                    spec);
-            results.addAll(single.run(data, new ConsoleProgress(head.name()),
-                    (trained, net) -> sample.add(trained.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), net)));
+        for (long seed : seedList) {
+            TrainingConfig seeded = config.withSeed(seed);
+            // One checkpoint folder per seed when there are several: models/<name>/seed-<s>/<head>/.
+            Path seedModels = modelDir == null || !severalSeeds ? modelDir : modelDir.resolve("seed-" + seed);
+            boolean explained = seed == seedList.get(0);
+            for (Head head : headList) {
+                Comparison single = new Comparison(backbone, List.of(head), seeded, seedModels, resume, command,
+                        spec);
+                results.addAll(single.run(data, new ConsoleProgress(head.name() + (severalSeeds ? " s" + seed : "")),
+                        (trained, net) -> {
+                            if (explained) {
+                                sample.add(trained.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), net);
+                            }
+                        }));
+            }
         }
 
         System.out.println();
         System.out.println(ComparisonTable.of(results).toText());
+        if (severalSeeds) {
+            System.out.println(SeedStatistics.of(results).toText());
+        }
         ReportMetadata meta = new ReportMetadata("GAP vs Wise-SrNet: " + runName, data.description(),
                 backbone.cliName(), data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(),
                 config.describe(), command, ReportMetadata.describeMachine(), started, data.skippedFiles());
@@ -122,6 +146,30 @@ final class CompareCommand implements Callable<Integer> {
         }
         if (list.isEmpty()) {
             throw new IllegalArgumentException("--heads lists no head.");
+        }
+        return list;
+    }
+
+    static List<Long> parseSeeds(String spec) {
+        List<Long> list = new ArrayList<>();
+        for (String part : spec.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            long seed;
+            try {
+                seed = Long.parseLong(part.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--seeds takes whole numbers separated by commas (e.g. 1,2,3), got '"
+                        + part.trim() + "'.");
+            }
+            if (list.contains(seed)) {
+                throw new IllegalArgumentException("--seeds lists " + seed + " twice; each seed is one run per head.");
+            }
+            list.add(seed);
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("--seeds lists no seed.");
         }
         return list;
     }

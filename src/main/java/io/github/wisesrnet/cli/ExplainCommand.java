@@ -76,7 +76,9 @@ final class ExplainCommand implements Callable<Integer> {
         SpatialAttribution explainer = SpatialAttribution.of(net);
         ImageFiles loader = ImageFiles.like(spec);
         List<String> classes = record.classNames();
-        Files.createDirectories(out);
+        if (top > classes.size()) {
+            System.out.println("The model has " + classes.size() + " classes: explaining all of them.");
+        }
 
         List<String> rows = new ArrayList<>();
         Map<Path, String> skipped = new LinkedHashMap<>();
@@ -107,8 +109,8 @@ final class ExplainCommand implements Callable<Integer> {
             }
         }
         if (written == 0) {
-            throw new IllegalArgumentException("None of the " + files.size() + " image file(s) could be read ("
-                    + skipped.values().iterator().next() + "). Nothing to explain.");
+            throw new IllegalArgumentException("None of the " + files.size() + " image file(s) could be read (each"
+                    + " is named in a warning above, with its reason). Nothing to explain.");
         }
         boolean weights = writeSpatialWeights(explainer);
         Path index = out.resolve(INDEX_FILE);

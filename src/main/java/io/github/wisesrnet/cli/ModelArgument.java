@@ -18,7 +18,7 @@ record ModelArgument(Path zip, RunRecord record) {
         Path zip = Files.isDirectory(path) ? path.resolve(Checkpoints.BEST) : path;
         if (!Files.isRegularFile(zip)) {
             throw new IllegalArgumentException("No model at " + path + ": give a checkpoint zip (best.zip, last.zip)"
-                    + " or the folder that holds them.");
+                    + " or the folder that holds them (a folder is read through its best.zip).");
         }
         Path recordFile = zip.toAbsolutePath().getParent().resolve(RunRecord.FILE_NAME);
         if (!Files.isRegularFile(recordFile)) {
@@ -40,8 +40,9 @@ record ModelArgument(Path zip, RunRecord record) {
         try {
             return Checkpoints.load(zip);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(zip + " is not a model saved by wise-srnet (a DL4J ComputationGraph"
-                    + " zip): " + e.getMessage(), e);
+            throw new IllegalArgumentException(zip + " is not a model saved by wise-srnet: it holds no DL4J"
+                    + " ComputationGraph (ModelSerializer's configuration and parameters). Give a best.zip or last.zip"
+                    + " written by 'wise-srnet train' or 'compare'.", e);
         }
     }
 

@@ -59,13 +59,11 @@ final class PredictCommand implements Callable<Integer> {
         List<String> classes = record.classNames();
         int k = Math.min(top, classes.size());
         int read = 0;
-        String lastProblem = null;
         for (int start = 0; start < files.size(); start += batch) {
             ImageFiles.Readable readable = loader.loadReadable(files.subList(start,
                     Math.min(files.size(), start + batch)));
             for (var skipped : readable.skipped().entrySet()) {
                 System.err.println("warning: skipped " + skipped.getKey() + ": " + skipped.getValue());
-                lastProblem = skipped.getValue();
             }
             List<Path> chunk = readable.files();
             if (chunk.isEmpty()) {
@@ -89,8 +87,8 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         if (read == 0) {
-            throw new IllegalArgumentException("None of the " + files.size() + " image file(s) could be read ("
-                    + lastProblem + ").");
+            throw new IllegalArgumentException("None of the " + files.size() + " image file(s) could be read (each"
+                    + " is named in a warning above, with its reason).");
         }
         return Main.EXIT_OK;
     }
@@ -110,7 +108,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (files.isEmpty()) {
             throw new IllegalArgumentException("No image files (" + String.join(", ", IMAGE_EXTENSIONS) + ") in "
-                    + inputs + ".");
+                    + String.join(", ", inputs.stream().map(Path::toString).toList()) + ".");
         }
         return files;
     }

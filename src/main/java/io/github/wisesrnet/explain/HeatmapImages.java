@@ -199,7 +199,8 @@ public final class HeatmapImages {
         int rowH = cellH + 4 + captionLines * LINE;
         int titleH = title == null ? 0 : 2 * LINE;
         int width = 2 * PAD + columns * cellW + (columns - 1) * GAP;
-        int height = 2 * PAD + titleH + rows.size() * rowH + (rows.size() - 1) * GAP + legend.size() * LINE + 4;
+        List<String> legendLines = wrap(legend, LEGEND_FONT, width - 2 * PAD);
+        int height = 2 * PAD + titleH + rows.size() * rowH + (rows.size() - 1) * GAP + legendLines.size() * LINE + 4;
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -228,8 +229,8 @@ public final class HeatmapImages {
         }
         g.setColor(TEXT);
         g.setFont(LEGEND_FONT);
-        for (String line : legend) {
-            g.drawString(fit(g.getFontMetrics(), line, width - 2 * PAD), PAD, y + LINE - 6);
+        for (String line : legendLines) {
+            g.drawString(line, PAD, y + LINE - 6);
             y += LINE;
         }
         g.dispose();
@@ -305,8 +306,10 @@ public final class HeatmapImages {
                 sorted.length == 0 ? 0 : sorted[sorted.length - 1], weights.silentChannels());
         List<List<Panel>> rows = selective.isEmpty() ? List.of(summary) : List.of(summary, selective);
         return grid(title, rows, List.of(stats, "Each block is one position of the pooled map (a " + weights.poolSize()
-                + "x" + weights.poolSize() + " window of the feature map); darker = larger weight, each panel"
-                + " scaled to its own maximum.", "Selectivity = 1 - entropy(|W_c| / sum |W_c|) / ln(kH kW): 0 weighs"
+                + "x" + weights.poolSize() + " window of the feature map); darker blue = larger weight, each panel"
+                + " scaled to its own maximum; panels with negative weights are drawn red (positive) and blue"
+                + " (negative). The paper's initialization starts W at Normal(0, 0.01); the non-negative constraint"
+                + " clips it at 0 after every training step, so an untrained head still has negative weights.", "Selectivity = 1 - entropy(|W_c| / sum |W_c|) / ln(kH kW): 0 weighs"
                 + " all positions equally (as GAP does), 1 puts all weight on one."));
     }
 
@@ -328,6 +331,29 @@ public final class HeatmapImages {
 
     private static String className(List<String> classNames, int k) {
         return classNames != null && k < classNames.size() ? classNames.get(k) : "class " + k;
+    }
+
+    /** The lines broken at spaces so that each fits {@code width} pixels in {@code font}. */
+    private static List<String> wrap(List<String> lines, Font font, int width) {
+        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scratch.createGraphics();
+        FontMetrics metrics = g.getFontMetrics(font);
+        List<String> out = new ArrayList<>();
+        for (String line : lines) {
+            StringBuilder current = new StringBuilder();
+            for (String word : line.split(" ")) {
+                String candidate = current.isEmpty() ? word : current + " " + word;
+                if (metrics.stringWidth(candidate) > width && !current.isEmpty()) {
+                    out.add(current.toString());
+                    current = new StringBuilder(word);
+                } else {
+                    current = new StringBuilder(candidate);
+                }
+            }
+            out.add(fit(metrics, current.toString(), width));
+        }
+        g.dispose();
+        return out;
     }
 
     /** Cuts {@code text} with an ellipsis so that it fits {@code width} pixels. */

@@ -86,7 +86,7 @@ public final class ComparisonTable {
         }
     }
 
-    private static int averagedEpochs(List<HeadResult> results) {
+    static int averagedEpochs(List<HeadResult> results) {
         int most = results.stream().mapToInt(r -> r.epochs().size()).max().orElse(LAST_EPOCHS_AVERAGED);
         return Math.min(LAST_EPOCHS_AVERAGED, most);
     }

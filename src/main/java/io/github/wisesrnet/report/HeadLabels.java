@@ -10,9 +10,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Names of the heads in one report. A result's label is its head's command-line name ("wise-srnet");
- * when a head appears more than once the later ones get "-2", "-3", so labels stay unique in tables, chart legends
- * and file names.
+ * Names of the heads in one report. A result's label is its head's command-line name ("wise-srnet"), with the
+ * seed when the results have several ("wise-srnet-s2"); when a label would appear more than once the later ones get
+ * "-2", "-3", so labels stay unique in tables, chart legends and file names.
  */
 final class HeadLabels {
 
@@ -25,8 +25,9 @@ final class HeadLabels {
     static HeadLabels of(List<HeadResult> results) {
         List<String> labels = new ArrayList<>();
         Set<String> used = new HashSet<>();
+        boolean severalSeeds = results.stream().map(HeadResult::seed).distinct().count() > 1;
         for (HeadResult result : results) {
-            String base = cliName(result.head());
+            String base = cliName(result.head()) + (severalSeeds ? "-s" + result.seed() : "");
             String label = base;
             for (int n = 2; !used.add(label); n++) {
                 label = base + "-" + n;

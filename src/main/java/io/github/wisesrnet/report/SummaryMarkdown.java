@@ -26,7 +26,7 @@ final class SummaryMarkdown {
         HeadLabels labels = HeadLabels.of(results);
         StringBuilder md = new StringBuilder();
         md.append("# ").append(oneLine(meta.title())).append("\n\n");
-        appendSetup(md, meta);
+        appendSetup(md, meta, SeedStatistics.of(results));
         appendResults(md, results);
         md.append("## Training curves\n\n");
         md.append("![Test top-1 (solid) and train accuracy (dashed) per epoch](").append(accuracyFile).append(")\n\n");
@@ -71,12 +71,18 @@ final class SummaryMarkdown {
         }
     }
 
-    private static void appendSetup(StringBuilder md, ReportMetadata meta) {
+    private static void appendSetup(StringBuilder md, ReportMetadata meta, SeedStatistics seeds) {
         md.append("## Setup\n\n");
         item(md, "Data", meta.dataDescription());
         item(md, "Backbone", meta.backbone());
         item(md, "Input", meta.inputHeight() + " x " + meta.inputWidth() + " (height x width)");
-        item(md, "Seed", Long.toString(meta.seed()));
+        if (seeds.severalSeeds()) {
+            item(md, "Seeds", seeds.seeds().stream().map(String::valueOf).collect(
+                    java.util.stream.Collectors.joining(", ")) + " (each head trained once per seed; a seed gives every"
+                    + " head the same backbone initialization and batches)");
+        } else {
+            item(md, "Seed", Long.toString(meta.seed()));
+        }
         item(md, "Epochs", Integer.toString(meta.epochs()));
         item(md, "Batch size", Integer.toString(meta.batchSize()));
         item(md, "Optimizer", meta.optimizer());
@@ -95,7 +101,22 @@ final class SummaryMarkdown {
         md.append("Top-1 is test accuracy. Best top-1 gives the first epoch reaching it; the mean is over the last ")
                 .append("min(5, epochs) epochs; \"Epochs to GAP's best\" is the first epoch whose test top-1 reaches ")
                 .append("the best test top-1 of the GAP head (\"-\": never, or no GAP run).\n\n");
-        HeadDifference.of(results).ifPresent(d -> md.append(d.sentence()).append("\n\n"));
+        SeedStatistics seeds = SeedStatistics.of(results);
+        if (!seeds.severalSeeds()) {
+            HeadDifference.of(results).ifPresent(d -> md.append(d.sentence()).append("\n\n"));
+            return;
+        }
+        md.append("### Across seeds\n\n");
+        md.append(seeds.spreadTable().toMarkdown()).append('\n');
+        md.append("Mean and sample standard deviation over the seeds.\n\n");
+        if (!seeds.differences().isEmpty()) {
+            md.append("Difference to GAP in percentage points, paired by seed (each seed's run minus GAP's run with the"
+                    + " same seed):\n\n");
+            md.append(seeds.differenceTable().toMarkdown()).append('\n');
+            md.append("The interval is the 95% confidence interval of the mean paired difference from Student's t"
+                    + " distribution with n - 1 degrees of freedom (mean ± t · sd / √n); with few seeds it is wide,"
+                    + " and an interval that contains 0 does not tell the heads apart.\n\n");
+        }
     }
 
     private static void appendPerClass(StringBuilder md, List<HeadResult> results, HeadLabels labels) {

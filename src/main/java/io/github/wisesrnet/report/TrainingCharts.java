@@ -20,13 +20,17 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import io.github.wisesrnet.Head;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Line charts of the training curves, one colour per head: test values solid (with markers up to 30 epochs), training
- * values dashed. Non-finite values (a diverged loss) are left out of the lines.
+ * values dashed. Non-finite values (a diverged loss) are left out of the lines. With several seeds, one mean curve
+ * per head with error bars of one standard deviation across seeds.
  */
 final class TrainingCharts {
 
@@ -77,6 +81,10 @@ final class TrainingCharts {
 
     private static void addCurves(XYChart chart, List<HeadResult> results, ToDoubleFunction<EpochMetrics> test,
             ToDoubleFunction<EpochMetrics> train) {
+        if (SeedStatistics.of(results).severalSeeds()) {
+            addMeanCurves(chart, results, test, train);
+            return;
+        }
         HeadLabels labels = HeadLabels.of(results);
         List<Color> colours = HeadColours.of(results);
         int maxEpoch = 1;
@@ -90,6 +98,62 @@ final class TrainingCharts {
             }
         }
         // Epochs start at 1; a single epoch still gets an axis from 1 to 2.
+        XYStyler styler = chart.getStyler();
+        styler.setXAxisMin(1.0);
+        styler.setXAxisMax((double) Math.max(2, maxEpoch));
+    }
+
+    /**
+     * Several seeds: per head, the mean over seeds at each epoch (test solid, with error bars of one standard
+     * deviation across seeds; train dashed). The chart title says so.
+     */
+    private static void addMeanCurves(XYChart chart, List<HeadResult> results, ToDoubleFunction<EpochMetrics> test,
+            ToDoubleFunction<EpochMetrics> train) {
+        chart.setTitle(chart.getTitle() + ": mean of " + SeedStatistics.of(results).seeds().size()
+                + " seeds, bars ± 1 sd");
+        chart.getStyler().setErrorBarsColorSeriesColor(true);
+        Map<Head, List<HeadResult>> byHead = new LinkedHashMap<>();
+        results.forEach(r -> byHead.computeIfAbsent(r.head(), h -> new ArrayList<>()).add(r));
+        List<HeadResult> firstOfEach = byHead.values().stream().map(runs -> runs.get(0)).toList();
+        List<Color> colours = HeadColours.of(firstOfEach);
+        int maxEpoch = 1;
+        int index = 0;
+        for (Map.Entry<Head, List<HeadResult>> e : byHead.entrySet()) {
+            Color colour = colours.get(index++);
+            String name = HeadLabels.cliName(e.getKey()) + " (" + e.getValue().size() + " seeds)";
+            int epochs = e.getValue().stream().mapToInt(r -> r.epochs().size()).max().orElse(0);
+            maxEpoch = Math.max(maxEpoch, epochs);
+            for (boolean dashed : new boolean[]{false, true}) {
+                ToDoubleFunction<EpochMetrics> value = dashed ? train : test;
+                List<Double> xs = new ArrayList<>();
+                List<Double> means = new ArrayList<>();
+                List<Double> sds = new ArrayList<>();
+                for (int epoch = 1; epoch <= epochs; epoch++) {
+                    int at = epoch - 1;
+                    double[] values = e.getValue().stream().filter(r -> r.epochs().size() > at)
+                            .mapToDouble(r -> value.applyAsDouble(r.epochs().get(at))).filter(Double::isFinite)
+                            .toArray();
+                    if (values.length > 0) {
+                        SeedStatistics.Spread spread = SeedStatistics.Spread.of(values);
+                        xs.add((double) epoch);
+                        means.add(spread.mean());
+                        sds.add(Double.isNaN(spread.sd()) ? 0.0 : spread.sd());
+                    }
+                }
+                if (xs.isEmpty()) {
+                    continue;
+                }
+                XYSeries series = dashed ? chart.addSeries(name + " (train)", xs, means)
+                        : chart.addSeries(name, xs, means, sds);
+                series.setLineColor(colour);
+                series.setMarkerColor(colour);
+                series.setLineWidth(2f);
+                series.setLineStyle(dashed ? SeriesLines.DASH_DASH : SeriesLines.SOLID);
+                series.setMarker(dashed || xs.size() > MAX_EPOCHS_WITH_MARKERS ? SeriesMarkers.NONE
+                        : SeriesMarkers.CIRCLE);
+                series.setShowInLegend(!dashed);
+            }
+        }
         XYStyler styler = chart.getStyler();
         styler.setXAxisMin(1.0);
         styler.setXAxisMax((double) Math.max(2, maxEpoch));

@@ -80,7 +80,7 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
             trained.accept(head, net);
             double seconds = (System.nanoTime() - start) / 1e9;
             results.add(new HeadResult(head, net.numParams(), net.numParams() - backboneParameters(net, data),
-                    record.epochs(), data.classNames(), seconds));
+                    record.epochs(), data.classNames(), seconds, config.seed()));
         }
         return results;
     }

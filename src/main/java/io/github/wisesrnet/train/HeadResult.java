@@ -13,9 +13,10 @@ import java.util.List;
  * @param epochs      metrics per epoch, in order
  * @param classNames  class names, index = label
  * @param seconds     total wall time of the run
+ * @param seed        the run's seed (initialization, data order, augmentation)
  */
 public record HeadResult(Head head, long parameters, long headParameters, List<EpochMetrics> epochs,
-        List<String> classNames, double seconds) {
+        List<String> classNames, double seconds, long seed) {
 
     /** The epoch with the best test top-1 (the earliest on ties). */
     public EpochMetrics best() {

@@ -73,6 +73,7 @@ class ExplainCommandTest {
                 "--out", dir.resolve("o1").toString(), broken.toString());
         assertEquals(Main.EXIT_USAGE, none.exitCode());
         assertTrue(none.err().contains("None of the 1 image file(s) could be read"), none.err());
+        assertFalse(Files.exists(dir.resolve("o1")), "nothing written, so no output folder");
 
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Files.writeString(empty.resolve("notes.txt"), "no images here");

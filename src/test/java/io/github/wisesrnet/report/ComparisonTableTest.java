@@ -108,7 +108,7 @@ class ComparisonTableTest {
 
     @Test
     void resultWithoutEpochsIsRejected() {
-        HeadResult empty = new HeadResult(Head.GAP, 1, 1, List.of(), List.of("a"), 0);
+        HeadResult empty = new HeadResult(Head.GAP, 1, 1, List.of(), List.of("a"), 0, 1);
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ComparisonTable.of(List.of(empty)));

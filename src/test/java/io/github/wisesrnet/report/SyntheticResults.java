@@ -48,7 +48,13 @@ final class SyntheticResults {
                     confusion, 48.0, 250.5));
         }
         return new HeadResult(head, 1_234_567 + head.ordinal(), 2_048 + head.ordinal(), epochs, classNames,
-                48.0 * top1.length);
+                48.0 * top1.length, 42);
+    }
+
+    /** The same result with another seed. */
+    static HeadResult withSeed(HeadResult r, long seed) {
+        return new HeadResult(r.head(), r.parameters(), r.headParameters(), r.epochs(), r.classNames(), r.seconds(),
+                seed);
     }
 
     static ReportMetadata metadata(List<String> skippedFiles) {
