@@ -218,4 +218,30 @@ class CommandLineTest {
         assertEquals(Main.EXIT_USAGE, unknown.exitCode());
         assertTrue(unknown.err().contains("Unknown head initialization 'xavier'"), unknown.err());
     }
+
+    @Test
+    void compareWithSeveralSeedsTrainsEachHeadPerSeedAndReportsThePairedDifference(@TempDir Path dir)
+            throws Exception {
+        Result r = run("compare", "--size", "20", "--grid", "2", "--train-size", "32", "--test-size", "16",
+                "--epochs", "1", "--batch", "16", "--seeds", "3,5", "--out", dir.resolve("report").toString(),
+                "--models", dir.resolve("models").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("Across 2 seeds [3, 5]") && r.out().contains("Difference to GAP, paired by seed")
+                && r.out().contains("gap-s5") && r.out().contains("wise-srnet-s3"), r.out());
+        for (String seed : new String[]{"seed-3", "seed-5"}) {
+            for (String head : new String[]{"gap", "wise-srnet"}) {
+                var record = io.github.wisesrnet.train.RunRecord.read(
+                        dir.resolve("models").resolve(seed).resolve(head).resolve("run.json"));
+                assertEquals(Long.parseLong(seed.substring(5)), record.config().seed());
+            }
+        }
+        assertTrue(Files.readString(dir.resolve("report").resolve("summary.md")).contains("### Across seeds"));
+
+        Result bad = run("compare", "--seeds", "1,x");
+        assertEquals(Main.EXIT_USAGE, bad.exitCode());
+        assertTrue(bad.err().contains("--seeds takes whole numbers"), bad.err());
+        Result twice = run("compare", "--seeds", "2,2");
+        assertEquals(Main.EXIT_USAGE, twice.exitCode());
+        assertTrue(twice.err().contains("lists 2 twice"), twice.err());
+    }
 }
