@@ -55,8 +55,10 @@ final class ConsoleProgress implements ProgressReporter {
 
     @Override
     public void epochFinished(EpochMetrics m) {
-        System.out.printf(Locale.ROOT, "%s epoch %d: train loss %.4f acc %.2f%% | test loss %.4f top-1 %.2f%%%s |"
+        System.out.printf(Locale.ROOT, "%s epoch %d: train loss %.4f acc %.2f%% |%s test loss %.4f top-1 %.2f%%%s |"
                         + " %.0f s, %.0f img/s%n", runLabel, m.epoch(), m.trainLoss(), 100 * m.trainAccuracy(),
+                m.hasValidation() ? String.format(Locale.ROOT, " val loss %.4f top-1 %.2f%% |", m.valLoss(),
+                        100 * m.valTop1()) : "",
                 m.testLoss(), 100 * m.testTop1(),
                 Double.isNaN(m.testTop5()) ? "" : String.format(Locale.ROOT, " top-5 %.2f%%", 100 * m.testTop5()),
                 m.seconds(), m.imagesPerSecond());

@@ -17,6 +17,12 @@ final class DataOptions {
             + " this fraction (stratified, seeded) when DIR has no train/ and test/ folders.")
     Double testFraction;
 
+    @Option(names = "--val-fraction", paramLabel = "F", defaultValue = "0",
+            description = "Hold out this fraction of each class's training images (seeded) as a validation split that"
+                    + " chooses the best epoch and best.zip; the report then quotes the test top-1 of that epoch."
+                    + " 0 (default): no validation split; the best epoch is chosen on the test split, and labelled so.")
+    double valFraction;
+
     @Option(names = "--size", paramLabel = "PIXELS", description = "Input size (square). Default: 32 for generated"
             + " data, 96 for images.")
     Integer size;
@@ -82,6 +88,6 @@ final class DataOptions {
             throw new IllegalArgumentException("--test-fraction needs --data DIR.");
         }
         return new DataSpec(data, testFraction, height(), width(), format, preprocessing, !noAugment, maxPerClass,
-                strict, grid, trainSize, testSize, seed);
+                strict, grid, trainSize, testSize, seed, valFraction);
     }
 }

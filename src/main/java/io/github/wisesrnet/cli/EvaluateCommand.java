@@ -48,9 +48,11 @@ final class EvaluateCommand implements Callable<Integer> {
         if (data != null) {
             spec = new DataSpec(data, spec.testFraction(), spec.height(), spec.width(), spec.format(),
                     spec.preprocessing(), false, spec.maxPerClass(), spec.strict(), spec.grid(), spec.trainSize(),
-                    spec.testSize(), spec.seed());
+                    spec.testSize(), spec.seed(), null);
         }
-        ClassificationData testData = spec.load(workers != null ? workers : Runtime.getRuntime().availableProcessors());
+        int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        // --data DIR needs only DIR's test images; the recorded data is loaded as it was trained (same split).
+        ClassificationData testData = data != null ? spec.loadTestOnly(threads) : spec.load(threads);
         if (!testData.classNames().equals(record.classNames())) {
             throw new IllegalArgumentException("The data's classes " + testData.classNames() + " differ from the"
                     + " model's " + record.classNames() + ".");
@@ -70,9 +72,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         System.out.println(result.eval().getConfusionMatrix().toCSV());
         if (data == null && !record.epochs().isEmpty()) {
-            EpochMetrics recorded = saved.isBest()
-                    ? record.epochs().stream().max(Comparator.comparingDouble(EpochMetrics::testTop1)
-                            .thenComparing(e -> -e.epoch())).orElseThrow()
+            EpochMetrics recorded = saved.isBest() ? EpochMetrics.best(record.epochs())
                     : record.epochs().get(record.epochs().size() - 1);
             System.out.printf(Locale.ROOT, "recorded top-1 at epoch %d: %.2f%%%n", recorded.epoch(),
                     100 * recorded.testTop1());

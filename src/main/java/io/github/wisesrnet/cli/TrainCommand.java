@@ -55,7 +55,9 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println("Training " + backbone.cliName() + " + " + chosen + ", " + config.describe());
         HeadResult result = new Comparison(backbone, List.of(chosen), config, modelDir, resume,
                 CompareCommand.commandLine(), spec).run(data, new ConsoleProgress(chosen.name())).get(0);
-        System.out.printf(Locale.ROOT, "Best test top-1 %.2f%% (epoch %d), final %.2f%%. Checkpoints: %s%n",
+        System.out.printf(Locale.ROOT, "%s %.2f%% (epoch %d), final %.2f%%. Checkpoints: %s%n",
+                result.chosenOnValidation() ? "Test top-1 at the best validation epoch"
+                        : "Best test top-1 (chosen on test)",
                 100 * result.best().testTop1(), result.best().epoch(), 100 * result.last().testTop1(),
                 modelDir.resolve(chosen.name().toLowerCase(Locale.ROOT).replace('_', '-')).toAbsolutePath());
         return Main.EXIT_OK;

@@ -41,6 +41,20 @@ public interface ClassificationData {
     /** Test batches in a fixed order, never augmented. */
     DataSetIterator test(int batchSize);
 
+    /** Images held out from the training images to choose the best epoch; 0 when there is no validation split. */
+    default int validationSize() {
+        return 0;
+    }
+
+    /**
+     * Validation batches in a fixed order, never augmented.
+     *
+     * @throws IllegalStateException if there is no validation split ({@link #validationSize()} is 0)
+     */
+    default DataSetIterator validation(int batchSize) {
+        throw new IllegalStateException("This data set has no validation split.");
+    }
+
     /**
      * How pixel values became the features the iterators produce; {@link Preprocessing#UNIT} (values in [0, 1]) for
      * generated images. Used to show images as they were.

@@ -2,6 +2,7 @@ package io.github.wisesrnet.data;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -22,10 +23,12 @@ import java.nio.file.Path;
  * @param trainSize     generated data: training images
  * @param testSize      generated data: test images
  * @param seed          seed for generated data and splits
+ * @param valFraction   fraction of each class's training images held out for validation (choosing the best
+ *                      epoch); null or 0 for none (run records written before this option read as none)
  */
 public record DataSpec(Path folder, Double testFraction, int height, int width, CNN2DFormat format,
         String preprocessing, boolean augment, int maxPerClass, boolean strict, int grid, int trainSize, int testSize,
-        long seed) {
+        long seed, Double valFraction) {
 
     /** Generated images keep their patterns this far from the border (beyond the tiny backbone's reach). */
     public static final int GENERATED_MARGIN = 4;
@@ -41,6 +44,31 @@ public record DataSpec(Path folder, Double testFraction, int height, int width, 
         if (format == null) {
             format = CNN2DFormat.NCHW;
         }
+        if (valFraction != null && !(valFraction >= 0 && valFraction < 1)) {
+            throw new IllegalArgumentException("--val-fraction must be in [0, 1), got " + valFraction);
+        }
+    }
+
+    /** The validation fraction, 0 when none. */
+    public double validationFraction() {
+        return valFraction == null ? 0 : valFraction;
+    }
+
+    /** This spec with another validation fraction. */
+    public DataSpec withValFraction(double fraction) {
+        return new DataSpec(folder, testFraction, height, width, format, preprocessing, augment, maxPerClass, strict,
+                grid, trainSize, testSize, seed, fraction);
+    }
+
+    /** Loads only the test images of {@code folder} (for evaluation; see {@link ImageFolderData#testOnly}). */
+    public ClassificationData loadTestOnly(int workers) {
+        if (generated()) {
+            return load(workers);
+        }
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("Data folder " + folder.toAbsolutePath() + " does not exist.");
+        }
+        return ImageFolderData.testOnly(folder, ImageFolders.options(this, workers));
     }
 
     public boolean generated() {
@@ -54,8 +82,8 @@ public record DataSpec(Path folder, Double testFraction, int height, int width, 
                 throw new IllegalArgumentException("Generated images are square; got " + height + "x" + width + ".");
             }
             return new SpatialPatternData(new SpatialPatternDataSet(height, GENERATED_CHANNELS, grid,
-                    GENERATED_MARGIN, false), trainSize, testSize, seed, format);
+                    GENERATED_MARGIN, false), trainSize, testSize, seed, format).withValidation(validationFraction());
         }
-        return ImageFolders.load(this, workers);
+        return ImageFolders.load(this, workers).withValidation(validationFraction(), seed);
     }
 }

@@ -42,19 +42,27 @@ public final class ImageFolderData implements ClassificationData {
     private final List<String> classNames;
     private final List<LabelledImage> train;
     private final List<LabelledImage> test;
+    private final List<LabelledImage> validation;
     private final ImageOptions options;
     private final SkipLog skipLog;
     private final String sourceSize;
 
     private ImageFolderData(String source, List<String> classNames, List<LabelledImage> train,
                             List<LabelledImage> test, ImageOptions options, List<String> skipped) {
+        this(source, classNames, train, List.of(), test, options, skipped);
+    }
+
+    private ImageFolderData(String source, List<String> classNames, List<LabelledImage> train,
+                            List<LabelledImage> validation, List<LabelledImage> test, ImageOptions options,
+                            List<String> skipped) {
         this.source = source;
         this.classNames = List.copyOf(classNames);
         this.train = List.copyOf(train);
+        this.validation = List.copyOf(validation);
         this.test = List.copyOf(test);
         this.options = options;
         this.skipLog = new SkipLog(skipped);
-        this.sourceSize = probeSourceSize(this.train);
+        this.sourceSize = probeSourceSize(this.train.isEmpty() ? this.test : this.train);
         log.info("Opened {}", description());
     }
 
@@ -112,7 +120,7 @@ public final class ImageFolderData implements ClassificationData {
             List<Path> files = new ArrayList<>(folders.images().get(label));
             Collections.shuffle(files, new Random(Seeds.mix(seed, label)));
             int n = files.size();
-            int nTest = n < 2 ? 0 : Math.max(1, Math.min(n - 1, (int) Math.round(n * testFraction)));
+            int nTest = Splits.heldOut(n, testFraction);
             for (int i = 0; i < n; i++) {
                 (i < nTest ? test : train).add(new LabelledImage(files.get(i), label));
             }
@@ -129,6 +137,51 @@ public final class ImageFolderData implements ClassificationData {
                 + Math.round(100 * testFraction) + " seed " + seed;
         return new ImageFolderData(source, folders.classNames(), train, test, options, folders.skipped());
     }
+
+    /**
+     * The same data with a validation split held out of the training images, per class (stratified): a seeded
+     * shuffle of each class's training images puts {@code round(n * fraction)} of them in validation (at least one,
+     * at most n - 1, for classes with two or more images). The test split is unchanged. The same seed gives the same
+     * split; it does not depend on the seeds of training.
+     *
+     * @param fraction in [0, 1); 0 returns this data unchanged
+     */
+    public ImageFolderData withValidation(double fraction, long seed) {
+        Splits.requireValidationFraction(fraction);
+        if (fraction == 0) {
+            return this;
+        }
+        List<LabelledImage> kept = new ArrayList<>();
+        List<LabelledImage> held = new ArrayList<>();
+        for (int label = 0; label < classNames.size(); label++) {
+            int l = label;
+            List<LabelledImage> images = new ArrayList<>(train.stream().filter(i -> i.label() == l).toList());
+            Collections.shuffle(images, new Random(Seeds.mix(seed, VALIDATION_SALT, label)));
+            int nVal = Splits.heldOut(images.size(), fraction);
+            held.addAll(images.subList(0, nVal));
+            kept.addAll(images.subList(nVal, images.size()));
+        }
+        Comparator<LabelledImage> byClassThenName = Comparator.comparingInt(LabelledImage::label)
+                .thenComparing(image -> image.path().toString());
+        kept.sort(byClassThenName);
+        held.sort(byClassThenName);
+        return new ImageFolderData(source + ", validation " + Math.round(100 * fraction) + "% of train per class seed "
+                + seed, classNames, kept, held, test, options, skipLog.entries());
+    }
+
+    /**
+     * Only the test images of a data folder, for evaluation: {@code root/test/<class>/*} when {@code root/test}
+     * exists, else {@code root/<class>/*}, all of them. There is no training split.
+     */
+    public static ImageFolderData testOnly(Path root, ImageOptions options) {
+        Path folder = Files.isDirectory(root.resolve("test")) ? root.resolve("test") : root;
+        ClassFolders folders = ClassFolderScanner.scan(folder, options.maxPerClass(), options.strict());
+        return new ImageFolderData("test images " + folder.toAbsolutePath().normalize(), folders.classNames(),
+                List.of(), labelled(folders.images()), options, folders.skipped());
+    }
+
+    /** Salt that keeps the validation shuffle apart from the test split's. */
+    private static final long VALIDATION_SALT = 0x76616C6964L;
 
     private static void requireSameClasses(ClassFolders train, ClassFolders test) {
         if (train.classNames().equals(test.classNames())) {
@@ -241,6 +294,27 @@ public final class ImageFolderData implements ClassificationData {
                 epoch, skipLog);
     }
 
+    @Override
+    public int validationSize() {
+        return validation.size();
+    }
+
+    /** Validation batches in class order, then file-name order; never augmented. */
+    @Override
+    public ImageBatchIterator validation(int batchSize) {
+        if (validation.isEmpty()) {
+            throw new IllegalStateException("This data set has no validation split.");
+        }
+        int[] order = IntStream.range(0, validation.size()).toArray();
+        return new ImageBatchIterator(validation, order, batchSize, classNames, options, Augmentation.none(), 0, 0,
+                skipLog);
+    }
+
+    /** The validation images (empty without a validation split). */
+    List<LabelledImage> validationImages() {
+        return validation;
+    }
+
     /** Test batches in class order, then file-name order; never augmented. */
     @Override
     public ImageBatchIterator test(int batchSize) {
@@ -270,7 +344,8 @@ public final class ImageFolderData implements ClassificationData {
 
     @Override
     public String description() {
-        StringBuilder s = new StringBuilder(source).append(" (train ").append(trainSize()).append(", test ")
+        StringBuilder s = new StringBuilder(source).append(" (train ").append(trainSize())
+                .append(validation.isEmpty() ? "" : ", validation " + validation.size()).append(", test ")
                 .append(testSize()).append(", ").append(numClasses()).append(" classes, ").append(sourceSize)
                 .append("->").append(options.height()).append("x").append(options.width());
         if (options.format() != CNN2DFormat.NCHW) {

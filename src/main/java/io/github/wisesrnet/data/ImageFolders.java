@@ -8,7 +8,7 @@ final class ImageFolders {
     private ImageFolders() {
     }
 
-    static ClassificationData load(DataSpec spec, int workers) {
+    static ImageFolderData load(DataSpec spec, int workers) {
         if (!Files.isDirectory(spec.folder())) {
             throw new IllegalArgumentException("Data folder " + spec.folder().toAbsolutePath() + " does not exist."
                     + " Expected class sub-folders under train/ and test/ (or under the folder itself with"

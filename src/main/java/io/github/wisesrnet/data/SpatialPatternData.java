@@ -20,6 +20,7 @@ public final class SpatialPatternData implements ClassificationData {
 
     private final SpatialPatternDataSet generator;
     private final DataSet train;
+    private final DataSet validation;
     private final DataSet test;
     private final CNN2DFormat format;
     private final List<String> classNames;
@@ -36,6 +37,7 @@ public final class SpatialPatternData implements ClassificationData {
         this.format = format;
         // Different seeds for the two splits so that no test image repeats a training image.
         this.train = toFormat(generator.generate(trainSize, seed * 2 + 1));
+        this.validation = null;
         this.test = toFormat(generator.generate(testSize, seed * 2 + 2));
         int grid = (int) Math.round(Math.sqrt(generator.numClasses()));
         List<String> names = new ArrayList<>();
@@ -45,6 +47,70 @@ public final class SpatialPatternData implements ClassificationData {
             }
         }
         this.classNames = Collections.unmodifiableList(names);
+    }
+
+    private SpatialPatternData(SpatialPatternData all, DataSet train, DataSet validation) {
+        this.generator = all.generator;
+        this.seed = all.seed;
+        this.format = all.format;
+        this.classNames = all.classNames;
+        this.train = train;
+        this.validation = validation;
+        this.test = all.test;
+    }
+
+    /**
+     * The same data with a validation split held out of the training images, per class: the first
+     * {@code round(n * fraction)} images of each class in generation order (which is random for the seed; at least
+     * one, at most n - 1 for classes with two or more images).
+     *
+     * @param fraction in [0, 1); 0 returns this data unchanged
+     */
+    public SpatialPatternData withValidation(double fraction) {
+        Splits.requireValidationFraction(fraction);
+        if (fraction == 0) {
+            return this;
+        }
+        int[] labels = train.getLabels().argMax(1).toIntVector();
+        List<Long> kept = new ArrayList<>();
+        List<Long> held = new ArrayList<>();
+        for (int c = 0; c < classNames.size(); c++) {
+            List<Long> ofClass = new ArrayList<>();
+            for (int i = 0; i < labels.length; i++) {
+                if (labels[i] == c) {
+                    ofClass.add((long) i);
+                }
+            }
+            int nVal = Splits.heldOut(ofClass.size(), fraction);
+            held.addAll(ofClass.subList(0, nVal));
+            kept.addAll(ofClass.subList(nVal, ofClass.size()));
+        }
+        if (kept.isEmpty() || held.isEmpty()) {
+            throw new IllegalArgumentException("A validation fraction of " + fraction + " leaves no training or no"
+                    + " validation image of " + train.numExamples() + ".");
+        }
+        java.util.Collections.sort(kept);
+        java.util.Collections.sort(held);
+        return new SpatialPatternData(this, select(train, kept), select(train, held));
+    }
+
+    private static DataSet select(DataSet data, List<Long> indices) {
+        long[] idx = indices.stream().mapToLong(Long::longValue).toArray();
+        return new DataSet(data.getFeatures().get(NDArrayIndex.indices(idx)).dup('c'),
+                data.getLabels().get(NDArrayIndex.indices(idx)).dup('c'));
+    }
+
+    @Override
+    public int validationSize() {
+        return validation == null ? 0 : validation.numExamples();
+    }
+
+    @Override
+    public DataSetIterator validation(int batchSize) {
+        if (validation == null) {
+            throw new IllegalStateException("This data set has no validation split.");
+        }
+        return batches(validation, batchSize);
     }
 
     private DataSet toFormat(DataSet nchw) {
@@ -115,6 +181,7 @@ public final class SpatialPatternData implements ClassificationData {
     public String description() {
         return "generated spatial patterns (" + generator.size() + "x" + generator.size() + "x"
                 + generator.channels() + ", " + numClasses() + " classes = board cells, train " + trainSize()
+                + (validation == null ? "" : ", validation " + validationSize() + " (held out of train per class)")
                 + ", test " + testSize() + ", seed " + seed + ")";
     }
 

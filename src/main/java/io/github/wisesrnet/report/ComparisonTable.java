@@ -43,7 +43,7 @@ public final class ComparisonTable {
         HeadLabels labels = HeadLabels.of(results);
         Optional<HeadResult> gap = gapResult(results);
         int lastEpochs = averagedEpochs(results);
-        List<String> header = List.of("Head", "Parameters", "Head params", "Best top-1 %", "Final top-1 %",
+        List<String> header = List.of("Head", "Parameters", "Head params", bestTitle(results), "Final top-1 %",
                 "Mean top-1 % (last " + lastEpochs + ")", "Epochs to GAP's best", "Time");
         List<List<String>> rows = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
@@ -62,6 +62,16 @@ public final class ComparisonTable {
                     Formats.duration(result.seconds())));
         }
         return new ComparisonTable(new TextTable(header, rows));
+    }
+
+    /**
+     * Title of the "best" column: "Top-1 % at best val. epoch" when every run chose its best epoch on a validation
+     * split, "Best top-1 % (on test)" when none did, "Best top-1 %" for a mix.
+     */
+    static String bestTitle(List<HeadResult> results) {
+        long onValidation = results.stream().filter(HeadResult::chosenOnValidation).count();
+        return onValidation == results.size() ? "Top-1 % at best val. epoch"
+                : onValidation == 0 ? "Best top-1 % (on test)" : "Best top-1 %";
     }
 
     /** The first GAP run among the results, the baseline of the comparison. */

@@ -12,12 +12,13 @@ import java.util.List;
 
 /**
  * Writes the per-epoch metrics of all heads as CSV, one record per head per epoch. Accuracies are fractions in
- * [0, 1]; numbers use Java's shortest round-trip notation; a NaN top-5 (5 classes or fewer) is an empty field.
+ * [0, 1]; numbers use Java's shortest round-trip notation; a NaN top-5 (5 classes or fewer) and the
+ * validation columns of runs without a validation split are empty fields.
  */
 final class EpochCsv {
 
     static final List<String> HEADER = List.of("head", "epoch", "learning_rate", "train_loss", "train_accuracy",
-            "test_loss", "test_top1", "test_top5", "seconds", "images_per_second");
+            "test_loss", "test_top1", "test_top5", "seconds", "images_per_second", "val_loss", "val_top1");
 
     private EpochCsv() {
     }
@@ -32,7 +33,9 @@ final class EpochCsv {
                             number(e.learningRate()), number(e.trainLoss()), number(e.trainAccuracy()),
                             number(e.testLoss()), number(e.testTop1()),
                             Double.isNaN(e.testTop5()) ? "" : number(e.testTop5()),
-                            number(e.seconds()), number(e.imagesPerSecond()))));
+                            number(e.seconds()), number(e.imagesPerSecond()),
+                            e.valLoss() == null ? "" : number(e.valLoss()),
+                            e.valTop1() == null ? "" : number(e.valTop1()))));
                 }
             }
         }

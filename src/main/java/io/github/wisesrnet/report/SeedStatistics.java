@@ -206,11 +206,12 @@ public final class SeedStatistics {
 
     /** The metric's title; "last 5" says how many epochs were averaged when runs are shorter. */
     private String title(Metric metric) {
-        if (metric != Metric.LAST_EPOCHS) {
-            return metric.title();
-        }
         List<HeadResult> all = byHead.values().stream().flatMap(List::stream).toList();
-        return "Mean top-1 % (last " + ComparisonTable.averagedEpochs(all) + ")";
+        return switch (metric) {
+            case BEST -> ComparisonTable.bestTitle(all);
+            case FINAL -> metric.title();
+            case LAST_EPOCHS -> "Mean top-1 % (last " + ComparisonTable.averagedEpochs(all) + ")";
+        };
     }
 
     private static String signed(double points) {

@@ -98,9 +98,16 @@ final class SummaryMarkdown {
     private static void appendResults(StringBuilder md, List<HeadResult> results) {
         md.append("## Results\n\n");
         md.append(ComparisonTable.of(results).toMarkdown()).append('\n');
-        md.append("Top-1 is test accuracy. Best top-1 gives the first epoch reaching it; the mean is over the last ")
-                .append("min(5, epochs) epochs; \"Epochs to GAP's best\" is the first epoch whose test top-1 reaches ")
-                .append("the best test top-1 of the GAP head (\"-\": never, or no GAP run).\n\n");
+        boolean validation = results.stream().allMatch(HeadResult::chosenOnValidation);
+        md.append("Top-1 is test accuracy. ").append(validation
+                ? "Each run's best epoch is the one with the highest validation top-1 (a split held out of the"
+                        + " training images); the column gives the test top-1 of that epoch, which is what best.zip"
+                        + " holds. "
+                : "The best epoch is chosen on the test split itself (no validation split), so \"best\" is an"
+                        + " optimistic number; use --val-fraction for a held-out choice. ")
+                .append("The mean is over the last min(5, epochs) epochs; \"Epochs to GAP's best\" is the first epoch")
+                .append(" whose test top-1 reaches the GAP head's best-epoch test top-1 (\"-\": never, or no GAP")
+                .append(" run).\n\n");
         SeedStatistics seeds = SeedStatistics.of(results);
         if (!seeds.severalSeeds()) {
             HeadDifference.of(results).ifPresent(d -> md.append(d.sentence()).append("\n\n"));

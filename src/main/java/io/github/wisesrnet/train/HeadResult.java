@@ -18,15 +18,17 @@ import java.util.List;
 public record HeadResult(Head head, long parameters, long headParameters, List<EpochMetrics> epochs,
         List<String> classNames, double seconds, long seed) {
 
-    /** The epoch with the best test top-1 (the earliest on ties). */
+    /**
+     * The epoch the run keeps as best: the highest validation top-1 with a validation split, else the highest test
+     * top-1 (the earliest on ties). See {@link EpochMetrics#best}.
+     */
     public EpochMetrics best() {
-        EpochMetrics best = epochs.get(0);
-        for (EpochMetrics e : epochs) {
-            if (e.testTop1() > best.testTop1()) {
-                best = e;
-            }
-        }
-        return best;
+        return EpochMetrics.best(epochs);
+    }
+
+    /** Whether {@link #best()} was chosen on a validation split (else on the test split). */
+    public boolean chosenOnValidation() {
+        return EpochMetrics.chosenOnValidation(epochs);
     }
 
     public EpochMetrics last() {

@@ -49,6 +49,19 @@ public record RunRecord(String runName, Head head, String backbone, int height, 
         return epochs.stream().mapToDouble(EpochMetrics::testTop1).max().orElse(-1);
     }
 
+    /**
+     * Whether a new epoch beats every epoch so far by the criterion of {@link EpochMetrics#best}: validation
+     * top-1 when the epochs have a validation split, else test top-1. True for the first epoch.
+     */
+    public boolean isNewBest(EpochMetrics metrics) {
+        if (epochs.isEmpty()) {
+            return true;
+        }
+        EpochMetrics best = EpochMetrics.best(epochs);
+        return metrics.hasValidation() && best.hasValidation() ? metrics.valTop1() > best.valTop1()
+                : metrics.testTop1() > best.testTop1();
+    }
+
     public void write(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

@@ -18,7 +18,9 @@ import java.util.List;
 
 /**
  * Trains a network epoch by epoch with a {@link TrainingConfig}, evaluates on the test split after every epoch
- * (the paper's protocol), keeps checkpoints and the {@link RunRecord}, and can resume a run.
+ * (the paper's protocol) and on the validation split when the data has one, keeps checkpoints ({@code best.zip}
+ * chosen on validation when there is a validation split, else on test) and the {@link RunRecord}, and can resume a
+ * run.
  */
 public final class Trainer {
 
@@ -55,15 +57,16 @@ public final class Trainer {
         try {
             for (int epoch = done + 1; epoch <= config.epochs(); epoch++) {
                 EpochMetrics metrics = runEpoch(net, data, epoch, accuracy);
-                boolean best = metrics.testTop1() > record.bestTop1();
+                boolean best = record.isNewBest(metrics);
                 record = record.withEpoch(metrics);
                 if (checkpoints != null) {
                     checkpoints.save(net, record, best);
                 }
                 progress.epochFinished(metrics);
-                log.info("{} epoch {}/{}: train loss {} acc {}, test loss {} top-1 {}, {} s", record.head(), epoch,
+                log.info("{} epoch {}/{}: train loss {} acc {}, test loss {} top-1 {}{}, {} s", record.head(), epoch,
                         config.epochs(), fmt(metrics.trainLoss()), fmt(metrics.trainAccuracy()),
-                        fmt(metrics.testLoss()), fmt(metrics.testTop1()), fmt(metrics.seconds()));
+                        fmt(metrics.testLoss()), fmt(metrics.testTop1()), metrics.hasValidation()
+                                ? ", val top-1 " + fmt(metrics.valTop1()) : "", fmt(metrics.seconds()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not save the checkpoint: " + e.getMessage(), e);
@@ -109,16 +112,20 @@ public final class Trainer {
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         net.incrementEpochCount();
 
-        Evaluated test = evaluate(net, data.test(config.batchSize()), data.classNames(), data.testSize(), epoch);
+        Evaluated test = evaluate(net, data.test(config.batchSize()), data.classNames(), data.testSize(), epoch,
+                "test");
+        Evaluated validation = data.validationSize() == 0 ? null : evaluate(net, data.validation(config.batchSize()),
+                data.classNames(), data.validationSize(), epoch, "val");
         double seconds = (System.nanoTime() - start) / 1e9;
         return new EpochMetrics(epoch, learningRate, lossSum / examples, accuracy.accuracy(), test.loss(),
                 test.eval().accuracy(), test.top5(), test.perClass(), test.confusion(), seconds,
-                examples / trainSeconds);
+                examples / trainSeconds, validation == null ? null : validation.loss(),
+                validation == null ? null : validation.eval().accuracy());
     }
 
     private Evaluated evaluate(ComputationGraph net, DataSetIterator it, List<String> classNames, long total,
-            int epoch) {
-        progress.phaseStarted("test", epoch, config.epochs(), total);
+            int epoch, String phase) {
+        progress.phaseStarted(phase, epoch, config.epochs(), total);
         Evaluated result = evaluate(net, it, classNames, progress);
         progress.phaseFinished();
         return result;

@@ -55,7 +55,7 @@ class AccuracyBenchmark {
         int size = Integer.getInteger("wisesrnet.accuracy.size", 64);
         int epochs = Integer.getInteger("wisesrnet.accuracy.epochs", 10);
         Backbone backbone = Backbone.fromName(System.getProperty("wisesrnet.accuracy.backbone", "small-cnn"));
-        DataSpec spec = new DataSpec(INTEL, null, size, size, CNN2DFormat.NCHW, "caffe", true, 0, false, 0, 0, 0, 0);
+        DataSpec spec = new DataSpec(INTEL, null, size, size, CNN2DFormat.NCHW, "caffe", true, 0, false, 0, 0, 0, 0, null);
         study("accuracy-intel", "Intel images " + size + "x" + size + ", " + backbone.cliName(), backbone, spec,
                 epochs, 70);
     }
@@ -63,7 +63,7 @@ class AccuracyBenchmark {
     @Test
     void generatedSpatialData() throws Exception {
         int epochs = Integer.getInteger("wisesrnet.accuracy.generated.epochs", 6);
-        DataSpec spec = new DataSpec(null, null, 32, 32, CNN2DFormat.NCHW, "unit", false, 0, false, 3, 1800, 450, 0);
+        DataSpec spec = new DataSpec(null, null, 32, 32, CNN2DFormat.NCHW, "unit", false, 0, false, 3, 1800, 450, 0, null);
         study("accuracy-generated", "Generated 3x3 spatial patterns 32x32, tiny", Backbone.TINY, spec, epochs, 32);
     }
 
@@ -80,7 +80,7 @@ class AccuracyBenchmark {
         for (long seed : seeds) {
             DataSpec seeded = new DataSpec(spec.folder(), spec.testFraction(), spec.height(), spec.width(),
                     spec.format(), spec.preprocessing(), spec.augment(), spec.maxPerClass(), spec.strict(),
-                    spec.grid(), spec.trainSize(), spec.testSize(), seed);
+                    spec.grid(), spec.trainSize(), spec.testSize(), seed, null);
             if (data == null || spec.generated()) { // image folders: decoded per batch, the same for every seed
                 data = seeded.load(Runtime.getRuntime().availableProcessors());
             }

@@ -244,4 +244,46 @@ class CommandLineTest {
         assertEquals(Main.EXIT_USAGE, twice.exitCode());
         assertTrue(twice.err().contains("lists 2 twice"), twice.err());
     }
+
+    @Test
+    void aValidationSplitChoosesBestZipAndEvaluateReproducesThatEpoch(@TempDir Path dir) throws Exception {
+        Path models = dir.resolve("models");
+        Result train = run("train", "--head", "wise-srnet", "--size", "20", "--grid", "2", "--train-size", "80",
+                "--test-size", "32", "--epochs", "4", "--batch", "16", "--optimizer", "adam", "--lr", "0.005",
+                "--val-fraction", "0.25", "--models", models.toString());
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().contains("val loss") && train.out().contains("Test top-1 at the best validation epoch"),
+                train.out());
+        var record = io.github.wisesrnet.train.RunRecord.read(models.resolve("wise-srnet").resolve("run.json"));
+        assertEquals(0.25, record.dataSpec().validationFraction());
+        assertTrue(record.epochs().stream().allMatch(io.github.wisesrnet.train.EpochMetrics::hasValidation));
+        var best = io.github.wisesrnet.train.EpochMetrics.best(record.epochs());
+        for (var e : record.epochs()) {
+            assertTrue(e.valTop1() <= best.valTop1());
+        }
+
+        Result eval = run("evaluate", "--model", models.resolve("wise-srnet").toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        Matcher measured = Pattern.compile("top-1 ([0-9.]+)%").matcher(eval.out());
+        Matcher recorded = Pattern.compile("recorded top-1 at epoch ([0-9]+): ([0-9.]+)%").matcher(eval.out());
+        assertTrue(measured.find() && recorded.find(), eval.out());
+        assertEquals(best.epoch(), Integer.parseInt(recorded.group(1)), eval.out());
+        assertEquals(recorded.group(2), measured.group(1));
+    }
+
+    @Test
+    void evaluateOnAnotherFolderNeedsOnlyItsTestImages(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        io.github.wisesrnet.data.TestImages.classFolders(data.resolve("train"), 4, "cat", "dog");
+        io.github.wisesrnet.data.TestImages.classFolders(data.resolve("test"), 2, "cat", "dog");
+        Result train = run("train", "--data", data.toString(), "--size", "16", "--backbone", "small-cnn",
+                "--epochs", "1", "--batch", "4", "--models", dir.resolve("models").toString());
+        assertEquals(0, train.exitCode(), train.err());
+        Path other = dir.resolve("other");
+        io.github.wisesrnet.data.TestImages.classFolders(other.resolve("test"), 3, "cat", "dog");
+        Result eval = run("evaluate", "--model", dir.resolve("models").resolve("wise-srnet").toString(), "--data",
+                other.toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertTrue(eval.out().contains("6 test images"), eval.out());
+    }
 }

@@ -66,10 +66,11 @@ class ComparisonReportTest {
         List<String> lines = Files.readAllLines(files.epochsCsv(), StandardCharsets.UTF_8);
 
         assertEquals("head,epoch,learning_rate,train_loss,train_accuracy,test_loss,test_top1,test_top5,seconds,"
-                + "images_per_second", lines.get(0));
+                + "images_per_second,val_loss,val_top1", lines.get(0));
         assertEquals(1 + 3 * 4, lines.size());
         String[] gapThird = lines.get(3).split(",", -1);
-        assertEquals(10, gapThird.length);
+        assertEquals(12, gapThird.length);
+        assertEquals("", gapThird[10], "no validation split: empty field");
         assertEquals("gap", gapThird[0]);
         assertEquals(3, Integer.parseInt(gapThird[1]));
         assertEquals(0.60, Double.parseDouble(gapThird[6]), 1e-12);

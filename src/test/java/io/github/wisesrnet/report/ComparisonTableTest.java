@@ -30,7 +30,7 @@ class ComparisonTableTest {
     void rowsHoldTheFormattedValues() {
         ComparisonTable table = ComparisonTable.of(List.of(gap, wise, depthwise));
 
-        assertEquals(List.of("Head", "Parameters", "Head params", "Best top-1 %", "Final top-1 %",
+        assertEquals(List.of("Head", "Parameters", "Head params", "Best top-1 % (on test)", "Final top-1 %",
                 "Mean top-1 % (last 4)", "Epochs to GAP's best", "Time"), table.header());
         List<String> wiseRow = table.rows().get(1);
         assertEquals("wise-srnet", wiseRow.get(HEAD));
@@ -100,7 +100,7 @@ class ComparisonTableTest {
         String markdown = ComparisonTable.of(List.of(gap, wise)).toMarkdown();
         List<String> lines = markdown.lines().toList();
 
-        assertEquals("| Head | Parameters | Head params | Best top-1 % | Final top-1 % | Mean top-1 % (last 4) "
+        assertEquals("| Head | Parameters | Head params | Best top-1 % (on test) | Final top-1 % | Mean top-1 % (last 4) "
                 + "| Epochs to GAP's best | Time |", lines.get(0));
         assertEquals("| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", lines.get(1));
         assertEquals("| wise-srnet | 1,234,571 | 2,052 | 75.00 (ep 3) | 70.00 | 62.50 | 2 | 3m12s |", lines.get(3));

@@ -40,7 +40,7 @@ class ConfusionMatrixImageTest {
     @Test
     void rejectsANonSquareMatrix() {
         EpochMetrics epoch = new EpochMetrics(2, 0.1, 1, 0.5, 1, 0.5, Double.NaN, new double[2],
-                new long[][] {{1, 2}, {3}}, 1, 1);
+                new long[][] {{1, 2}, {3}}, 1, 1, null, null);
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConfusionMatrixImage.render("gap", epoch, List.of("a", "b")));

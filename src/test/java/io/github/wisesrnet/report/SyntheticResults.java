@@ -45,7 +45,7 @@ final class SyntheticResults {
             double trainLoss = 2.0 / (i + 1);
             epochs.add(new EpochMetrics(i + 1, 0.045 * Math.pow(0.94, i / 2), trainLoss, Math.min(1, top1[i] + 0.1),
                     trainLoss * 1.2, top1[i], withTop5 ? Math.min(1, top1[i] + 0.2) : Double.NaN, perClass,
-                    confusion, 48.0, 250.5));
+                    confusion, 48.0, 250.5, null, null));
         }
         return new HeadResult(head, 1_234_567 + head.ordinal(), 2_048 + head.ordinal(), epochs, classNames,
                 48.0 * top1.length, 42);
