@@ -103,8 +103,23 @@ public final class AttributionSample {
             INDArray chunk = features.get(NDArrayIndex.interval(start, Math.min(features.size(0), start + CHUNK)));
             parts.add(explainer.explainTopK(chunk, 1));
         }
-        byHead.put(headLabel, Attributions.concat(parts));
+        add(headLabel, Attributions.concat(parts));
         explainer.spatialWeights().ifPresent(w -> weightsByHead.put(headLabel, w));
+    }
+
+    /** Adds a head's top-1 attributions of the sample's images, computed elsewhere. */
+    void add(String headLabel, Attributions topOne) {
+        if (topOne.size() != labels.length) {
+            throw new IllegalArgumentException("Attributions of " + topOne.size() + " images for a sample of "
+                    + labels.length);
+        }
+        byHead.put(headLabel, topOne);
+    }
+
+    /** A sample of given images, for tests. */
+    static AttributionSample of(INDArray pixels, int[] labels, List<String> classNames) {
+        int[] index = java.util.stream.IntStream.range(0, labels.length).toArray();
+        return new AttributionSample(pixels, pixels, labels, index, classNames);
     }
 
     public Map<String, Attributions> attributions() {
