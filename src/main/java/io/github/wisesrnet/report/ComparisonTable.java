@@ -13,10 +13,11 @@ import java.util.Optional;
  * The comparison of heads as a table, one row per training run, for the console ({@link #toText()}) and for
  * Markdown ({@link #toMarkdown()}).
  *
- * <p>Columns: head; total parameters; head parameters; best test top-1 % with the epoch it was first reached; final
- * test top-1 %; mean test top-1 % of the last min(5, epochs) epochs; "epochs to GAP's best" (the first epoch whose
- * test top-1 reaches the best test top-1 of the GAP head, "-" if it never does or if there is no GAP run; for the
- * GAP row this is its own best epoch); wall time. Numbers are formatted with {@link java.util.Locale#ROOT}.
+ * <p>Columns: head; total parameters; head parameters; the test top-1 % of the best epoch (chosen on validation
+ * when the run has a validation split, else on test) with that epoch; final test top-1 %; mean test top-1 % of the
+ * last min(5, epochs) epochs; "epochs to GAP's best" (the first epoch whose test top-1 reaches the test top-1 of the
+ * best epoch of the GAP run with the same seed, "-" if it never does or if there is no such GAP run); wall time.
+ * Numbers are formatted with {@link java.util.Locale#ROOT}.
  */
 public final class ComparisonTable {
 
@@ -41,7 +42,6 @@ public final class ComparisonTable {
             requireEpochs(result);
         }
         HeadLabels labels = HeadLabels.of(results);
-        Optional<HeadResult> gap = gapResult(results);
         int lastEpochs = averagedEpochs(results);
         List<String> header = List.of("Head", "Parameters", "Head params", bestTitle(results), "Final top-1 %",
                 "Mean top-1 % (last " + lastEpochs + ")", "Epochs to GAP's best", "Time");
@@ -58,7 +58,7 @@ public final class ComparisonTable {
                     Formats.percent(best.testTop1()) + " (ep " + best.epoch() + ")",
                     Formats.percent(result.last().testTop1()),
                     mean,
-                    gap.map(g -> epochsToReach(result, g)).orElse("-"),
+                    gapResult(results, result.seed()).map(g -> epochsToReach(result, g)).orElse("-"),
                     Formats.duration(result.seconds())));
         }
         return new ComparisonTable(new TextTable(header, rows));
@@ -72,6 +72,11 @@ public final class ComparisonTable {
         long onValidation = results.stream().filter(HeadResult::chosenOnValidation).count();
         return onValidation == results.size() ? "Top-1 % at best val. epoch"
                 : onValidation == 0 ? "Best top-1 % (on test)" : "Best top-1 %";
+    }
+
+    /** The GAP run with the given seed (with several seeds, each run is compared with GAP's run of its seed). */
+    static Optional<HeadResult> gapResult(List<HeadResult> results, long seed) {
+        return results.stream().filter(r -> r.head() == Head.GAP && r.seed() == seed).findFirst();
     }
 
     /** The first GAP run among the results, the baseline of the comparison. */

@@ -106,8 +106,8 @@ final class SummaryMarkdown {
                 : "The best epoch is chosen on the test split itself (no validation split), so \"best\" is an"
                         + " optimistic number; use --val-fraction for a held-out choice. ")
                 .append("The mean is over the last min(5, epochs) epochs; \"Epochs to GAP's best\" is the first epoch")
-                .append(" whose test top-1 reaches the GAP head's best-epoch test top-1 (\"-\": never, or no GAP")
-                .append(" run).\n\n");
+                .append(" whose test top-1 reaches the test top-1 of the best epoch of GAP's run with the same seed")
+                .append(" (\"-\": never, or no GAP run).\n\n");
         SeedStatistics seeds = SeedStatistics.of(results);
         if (!seeds.severalSeeds()) {
             HeadDifference.of(results).ifPresent(d -> md.append(d.sentence()).append("\n\n"));

@@ -56,6 +56,16 @@ class SeedStatisticsTest {
     }
 
     @Test
+    void eachRunIsComparedWithGapsRunOfTheSameSeed() {
+        List<List<String>> rows = ComparisonTable.of(threeSeeds()).rows();
+        // seed 2: GAP reaches its best (44%) in epoch 2, Wise-SrNet (35%, 46%) too; seed 1's GAP best is 40%.
+        assertEquals("gap-s2", rows.get(2).get(0));
+        assertEquals("2", rows.get(2).get(6));
+        assertEquals("2", rows.get(3).get(6));
+        assertEquals("2", rows.get(1).get(6)); // wise-srnet-s1: 50% >= 40% in epoch 2
+    }
+
+    @Test
     void tQuantilesAgreeWithTables() {
         assertEquals(12.7062, SeedStatistics.tQuantile975(1), 1e-4);
         assertEquals(2.0423, SeedStatistics.tQuantile975(30), 1e-4);
