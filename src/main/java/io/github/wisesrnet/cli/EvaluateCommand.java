@@ -46,8 +46,9 @@ final class EvaluateCommand implements Callable<Integer> {
                     + " loaded; evaluate it from Java with Trainer.evaluate.");
         }
         if (data != null) {
+            // Every test image of DIR: the training run's --max-per-class cap is not carried over.
             spec = new DataSpec(data, spec.testFraction(), spec.height(), spec.width(), spec.format(),
-                    spec.preprocessing(), false, spec.maxPerClass(), spec.strict(), spec.grid(), spec.trainSize(),
+                    spec.preprocessing(), false, 0, spec.strict(), spec.grid(), spec.trainSize(),
                     spec.testSize(), spec.seed(), null);
         }
         int threads = workers != null ? workers : Runtime.getRuntime().availableProcessors();

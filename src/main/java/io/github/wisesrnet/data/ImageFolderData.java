@@ -161,6 +161,10 @@ public final class ImageFolderData implements ClassificationData {
             held.addAll(images.subList(0, nVal));
             kept.addAll(images.subList(nVal, images.size()));
         }
+        if (held.isEmpty()) {
+            throw new IllegalArgumentException("A validation fraction of " + fraction + " holds out no image: every"
+                    + " class has fewer than 2 training images. Add images, or train without --val-fraction.");
+        }
         Comparator<LabelledImage> byClassThenName = Comparator.comparingInt(LabelledImage::label)
                 .thenComparing(image -> image.path().toString());
         kept.sort(byClassThenName);

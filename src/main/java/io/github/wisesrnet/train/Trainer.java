@@ -98,10 +98,8 @@ public final class Trainer {
             accuracy.expect(batch.getLabels());
             net.fit(batch);
             if (!Double.isFinite(net.score())) {
-                throw new TrainingDivergedException(String.format(java.util.Locale.ROOT, "Training diverged in"
-                        + " epoch %d after %d examples: the loss became %s (learning rate %.3g). Lower the learning"
-                        + " rate (e.g. --lr %.3g) or check the data for broken images or labels.", epoch, examples
-                        + batch.numExamples(), net.score(), learningRate, config.learningRate() / 10), epoch);
+                throw diverged(epoch, "after " + (examples + batch.numExamples()) + " examples: the loss became "
+                        + net.score(), learningRate);
             }
             int n = batch.numExamples();
             lossSum += net.score() * n;
@@ -112,15 +110,29 @@ public final class Trainer {
         double trainSeconds = (System.nanoTime() - start) / 1e9;
         net.incrementEpochCount();
 
-        Evaluated test = evaluate(net, data.test(config.batchSize()), data.classNames(), data.testSize(), epoch,
-                "test");
-        Evaluated validation = data.validationSize() == 0 ? null : evaluate(net, data.validation(config.batchSize()),
-                data.classNames(), data.validationSize(), epoch, "val");
+        // The loss is computed before each update, so the epoch's last updates can still make the network's outputs
+        // non-finite; evaluation finds that.
+        Evaluated test;
+        Evaluated validation;
+        try {
+            test = evaluate(net, data.test(config.batchSize()), data.classNames(), data.testSize(), epoch, "test");
+            validation = data.validationSize() == 0 ? null : evaluate(net, data.validation(config.batchSize()),
+                    data.classNames(), data.validationSize(), epoch, "val");
+        } catch (NonFiniteOutputException e) {
+            throw diverged(epoch, "at its end: the network's outputs became NaN", learningRate);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new EpochMetrics(epoch, learningRate, lossSum / examples, accuracy.accuracy(), test.loss(),
                 test.eval().accuracy(), test.top5(), test.perClass(), test.confusion(), seconds,
                 examples / trainSeconds, validation == null ? null : validation.loss(),
                 validation == null ? null : validation.eval().accuracy());
+    }
+
+    private TrainingDivergedException diverged(int epoch, String what, double learningRate) {
+        double suggestion = Math.min(config.learningRate() / 10, TrainingConfig.paper(1, 0).learningRate());
+        return new TrainingDivergedException(String.format(java.util.Locale.ROOT, "Training diverged in epoch %d %s"
+                + " (learning rate %.3g). Lower the learning rate (e.g. --lr %.3g) or check the data for broken"
+                + " images or labels.", epoch, what, learningRate, suggestion), epoch);
     }
 
     private Evaluated evaluate(ComputationGraph net, DataSetIterator it, List<String> classNames, long total,
@@ -141,6 +153,9 @@ public final class Trainer {
         while (it.hasNext()) {
             DataSet batch = it.next();
             INDArray out = net.outputSingle(false, batch.getFeatures());
+            if (out.isNaN().any()) {
+                throw new NonFiniteOutputException();
+            }
             eval.eval(batch.getLabels(), out);
             lossSum += crossEntropySum(batch.getLabels(), out);
             examples += batch.numExamples();
@@ -171,6 +186,14 @@ public final class Trainer {
 
     private static String fmt(double v) {
         return String.format(java.util.Locale.ROOT, "%.4f", v);
+    }
+
+    /** The network gives NaN outputs: its weights have diverged. */
+    public static final class NonFiniteOutputException extends IllegalStateException {
+        NonFiniteOutputException() {
+            super("The network's outputs are NaN: its weights have diverged (a learning rate too high for this"
+                    + " network and data). Use an earlier checkpoint, or retrain with a lower learning rate.");
+        }
     }
 
     /** Test metrics of one evaluation. */

@@ -286,4 +286,14 @@ class CommandLineTest {
         assertEquals(0, eval.exitCode(), eval.err());
         assertTrue(eval.out().contains("6 test images"), eval.out());
     }
+
+    @Test
+    void outputsThatBecomeNaNAtTheEndOfAnEpochStopTheRunWithTheDivergenceMessage(@TempDir Path dir) {
+        // SGD at learning rate 1.0 on the default generated data: the loss stays finite while training, but the
+        // last updates of an epoch leave weights whose outputs are NaN (measured: in epoch 2).
+        Result r = run("train", "--epochs", "3", "--lr", "1.0", "--models", dir.toString());
+        assertEquals(Main.EXIT_FAILED, r.exitCode(), r.out());
+        assertTrue(r.err().contains("Training diverged in epoch") && r.err().contains("--lr 0.0450"), r.err());
+        assertTrue(!r.err().contains("Cannot perform evaluation"), r.err());
+    }
 }

@@ -55,6 +55,15 @@ class ValidationSplitTest {
     }
 
     @Test
+    void aSplitThatWouldHoldOutNothingIsAnError(@TempDir Path single) {
+        TestImages.classFolders(single.resolve("train"), 1, "a", "b");
+        TestImages.classFolders(single.resolve("test"), 1, "a", "b");
+        ImageFolderData data = ImageFolderData.trainTest(single, ImageOptions.of(16, 16).withWorkers(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> data.withValidation(0.5, 1));
+        assertTrue(e.getMessage().contains("holds out no image"), e.getMessage());
+    }
+
+    @Test
     void theSpecRecordsTheFractionAndLoadsTheSameSplit() {
         folders();
         DataSpec spec = new DataSpec(root, null, 16, 16, CNN2DFormat.NCHW, "unit", false, 0, false, 0, 0, 0, 3, 0.3);
