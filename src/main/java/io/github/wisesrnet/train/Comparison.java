@@ -62,8 +62,8 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
                     throw new UncheckedIOException("Cannot resume from " + checkpoints.dir() + ": " + e.getMessage(), e);
                 }
                 if (!record.config().withEpochs(config.epochs()).equals(config)) {
-                    throw new IllegalArgumentException("Cannot resume " + checkpoints.dir() + ": it was trained with "
-                            + record.config().describe() + ", not " + config.describe() + ". Resume with the same"
+                    throw new IllegalArgumentException("Cannot resume " + checkpoints.dir() + ": its settings differ ("
+                            + String.join("; ", record.config().differencesFrom(config)) + "). Resume with the same"
                             + " settings (only the number of epochs may grow), or start a new run.");
                 }
                 if (!record.classNames().equals(data.classNames())) {

@@ -85,6 +85,29 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         };
     }
 
+    /**
+     * The settings other than the number of epochs in which {@code other} differs from this configuration, each as
+     * "name: this value, not other value" (e.g. "head init: gap-equivalent, not paper"); empty when none differ.
+     */
+    public java.util.List<String> differencesFrom(TrainingConfig other) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        differ(out, "batch size", batchSize, other.batchSize);
+        differ(out, "optimizer", optimizer, other.optimizer);
+        differ(out, "learning rate", learningRate, other.learningRate);
+        differ(out, "momentum", momentum, other.momentum);
+        differ(out, "learning-rate decay", decayRate, other.decayRate);
+        differ(out, "decay interval", decayEveryEpochs, other.decayEveryEpochs);
+        differ(out, "seed", seed, other.seed);
+        differ(out, "head init", headInit.cliName(), other.headInit.cliName());
+        return out;
+    }
+
+    private static void differ(java.util.List<String> out, String name, Object mine, Object theirs) {
+        if (!mine.equals(theirs)) {
+            out.add(name + ": " + mine + ", not " + theirs);
+        }
+    }
+
     /** One line for logs and reports. */
     public String describe() {
         String opt = optimizer == Optimizer.SGD ? "SGD (Nesterov) momentum " + momentum : "Adam";

@@ -204,7 +204,8 @@ class CommandLineTest {
 
         Result resumed = run(concat(new String[]{"train", "--epochs", "2", "--resume"}, common));
         assertEquals(Main.EXIT_USAGE, resumed.exitCode());
-        assertTrue(resumed.err().contains("Cannot resume"), resumed.err());
+        assertTrue(resumed.err().contains("Cannot resume") && resumed.err().contains("head init: gap-equivalent, not"
+                + " paper"), resumed.err());
 
         // Records written before the option existed read as the paper's initialization.
         String json = Files.readString(recordFile);
