@@ -61,6 +61,11 @@ public enum Head {
         return dropout;
     }
 
+    /** Command-line spelling, also used in file and folder names: "wise-srnet", "gap-dropout". */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
     /** Parses a head name as typed on a command line: case-insensitive, '-' or '_' ("wise-srnet", "GAP"). */
     public static Head fromName(String name) {
         String key = name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
@@ -70,7 +75,7 @@ public enum Head {
             }
         }
         throw new IllegalArgumentException("Unknown head '" + name + "'. Expected one of: "
-                + Arrays.stream(values()).map(h -> h.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+                + Arrays.stream(values()).map(Head::cliName)
                         .collect(Collectors.joining(", ")));
     }
 }

@@ -105,7 +105,7 @@ final class CompareCommand implements Callable<Integer> {
                 results.addAll(single.run(data, new ConsoleProgress(head.name() + (severalSeeds ? " s" + seed : "")),
                         (trained, net) -> {
                             if (explained) {
-                                sample.add(trained.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), net);
+                                sample.add(trained.cliName(), net);
                             }
                         }));
             }

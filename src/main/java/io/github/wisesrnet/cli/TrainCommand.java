@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
                 result.chosenOnValidation() ? "Test top-1 at the best validation epoch"
                         : "Best test top-1 (chosen on test)",
                 100 * result.best().testTop1(), result.best().epoch(), 100 * result.last().testTop1(),
-                modelDir.resolve(chosen.name().toLowerCase(Locale.ROOT).replace('_', '-')).toAbsolutePath());
+                modelDir.resolve(chosen.cliName()).toAbsolutePath());
         return Main.EXIT_OK;
     }
 }

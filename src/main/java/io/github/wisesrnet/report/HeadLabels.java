@@ -6,7 +6,6 @@ import io.github.wisesrnet.train.HeadResult;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -44,7 +43,7 @@ final class HeadLabels {
 
     /** The head's name as typed on the command line and used in file names: "wise-srnet". */
     static String cliName(Head head) {
-        return head.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return head.cliName();
     }
 
     /** The head's name for prose: "Wise-SrNet", "GAP + dropout". */

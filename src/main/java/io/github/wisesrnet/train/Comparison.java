@@ -50,8 +50,7 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
         for (Head head : heads) {
             long start = System.nanoTime();
             Checkpoints checkpoints = checkpointRoot == null ? null
-                    : new Checkpoints(checkpointRoot.resolve(head.name().toLowerCase(java.util.Locale.ROOT)
-                            .replace('_', '-')));
+                    : new Checkpoints(checkpointRoot.resolve(head.cliName()));
             ComputationGraph net;
             RunRecord record;
             if (resume && checkpoints != null && checkpoints.canResume()) {
