@@ -60,9 +60,10 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
                 } catch (IOException e) {
                     throw new UncheckedIOException("Cannot resume from " + checkpoints.dir() + ": " + e.getMessage(), e);
                 }
-                if (!record.config().withEpochs(config.epochs()).equals(config)) {
+                List<String> differences = record.config().differencesFrom(config);
+                if (!differences.isEmpty()) {
                     throw new IllegalArgumentException("Cannot resume " + checkpoints.dir() + ": its settings differ ("
-                            + String.join("; ", record.config().differencesFrom(config)) + "). Resume with the same"
+                            + String.join("; ", differences) + "). Resume with the same"
                             + " settings (only the number of epochs may grow), or start a new run.");
                 }
                 if (!record.classNames().equals(data.classNames())) {

@@ -38,7 +38,7 @@ public record EpochMetrics(int epoch, double learningRate, double trainLoss, dou
         if (epochs.isEmpty()) {
             throw new IllegalArgumentException("No epochs.");
         }
-        boolean validation = epochs.stream().allMatch(EpochMetrics::hasValidation);
+        boolean validation = chosenOnValidation(epochs);
         EpochMetrics best = epochs.get(0);
         for (EpochMetrics e : epochs) {
             if (validation ? e.valTop1() > best.valTop1() : e.testTop1() > best.testTop1()) {

@@ -44,22 +44,12 @@ public record RunRecord(String runName, Head head, String backbone, int height, 
                 newConfig, parameters, epochs, skippedFiles, command, createdAt);
     }
 
-    /** Best test top-1 so far, or -1 before the first epoch. */
-    public double bestTop1() {
-        return epochs.stream().mapToDouble(EpochMetrics::testTop1).max().orElse(-1);
-    }
-
     /**
-     * Whether a new epoch beats every epoch so far by the criterion of {@link EpochMetrics#best}: validation
-     * top-1 when the epochs have a validation split, else test top-1. True for the first epoch.
+     * Whether a new epoch would be the run's best by {@link EpochMetrics#best} (validation top-1 when the epochs
+     * have a validation split, else test top-1; earlier epochs win ties). True for the first epoch.
      */
     public boolean isNewBest(EpochMetrics metrics) {
-        if (epochs.isEmpty()) {
-            return true;
-        }
-        EpochMetrics best = EpochMetrics.best(epochs);
-        return metrics.hasValidation() && best.hasValidation() ? metrics.valTop1() > best.valTop1()
-                : metrics.testTop1() > best.testTop1();
+        return EpochMetrics.best(withEpoch(metrics).epochs()) == metrics;
     }
 
     public void write(Path file) throws IOException {
