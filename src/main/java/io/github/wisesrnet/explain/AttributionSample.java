@@ -174,7 +174,11 @@ public final class AttributionSample {
         int[] size = HeatmapImages.displaySize(pixels.size(1), pixels.size(2), REPORT_PANEL_SIDE);
         List<List<HeatmapImages.Panel>> rows = new ArrayList<>();
         Map<String, INDArray> upsampled = new LinkedHashMap<>();
-        byHead.forEach((head, a) -> upsampled.put(head, a.upsampled(size[0], size[1])));
+        Map<String, INDArray> logits = new LinkedHashMap<>();
+        byHead.forEach((head, a) -> {
+            upsampled.put(head, a.upsampled(size[0], size[1]));
+            logits.put(head, a.logits());
+        });
         for (int i : chosen(count)) {
             BufferedImage image = HeatmapImages.resize(HeatmapImages.rgb(pixels.get(NDArrayIndex.point(i))), size[1],
                     size[0]);
@@ -188,7 +192,7 @@ public final class AttributionSample {
                 row.add(new HeatmapImages.Panel(HeatmapImages.overlay(image, heat, a.map(i, 0).amaxNumber()
                         .doubleValue()), List.of(e.getKey() + ": " + classNames.get(predicted), String.format(
                         Locale.ROOT, "%.1f%%, score %.2f", 100 * a.probabilities().getDouble(i, 0),
-                        a.logits().getDouble(i, 0))), predicted == labels[i] ? HeatmapImages.RIGHT
+                        logits.get(e.getKey()).getDouble(i, 0))), predicted == labels[i] ? HeatmapImages.RIGHT
                         : HeatmapImages.WRONG));
             }
             rows.add(row);

@@ -150,7 +150,9 @@ public final class SpatialAttribution {
         INDArray maps = Nd4j.zeros(DataType.FLOAT, n, k, height, width);
         INDArray constants = Nd4j.zeros(DataType.FLOAT, n, k);
         INDArray probabilities = Nd4j.zeros(DataType.FLOAT, n, k);
+        // Per class, computed once for the batch: its full-map kernel and its constant.
         Map<Integer, INDArray> kernels = new HashMap<>();
+        Map<Integer, Double> classConstants = new HashMap<>();
         for (int i = 0; i < n; i++) {
             INDArray x = map.get(NDArrayIndex.point(i)); // [C, H, W]
             for (int j = 0; j < k; j++) {
@@ -158,7 +160,7 @@ public final class SpatialAttribution {
                 INDArray kernel = kernels.computeIfAbsent(cls,
                         c -> head.contributionKernel(c, channels, height, width));
                 maps.get(NDArrayIndex.point(i), NDArrayIndex.point(j)).assign(kernel.mul(x).sum(0));
-                constants.putScalar(i, j, head.constant(cls));
+                constants.putScalar(i, j, classConstants.computeIfAbsent(cls, head::constant));
                 probabilities.putScalar(i, j, forward.probabilities.getDouble(i, cls));
             }
         }
