@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -81,20 +80,12 @@ final class ExplainCommand implements Callable<Integer> {
         }
 
         List<String> rows = new ArrayList<>();
-        Map<Path, String> skipped = new LinkedHashMap<>();
-        int written = 0;
-        for (int start = 0; start < files.size(); start += batch) {
-            List<Path> chunk = files.subList(start, Math.min(files.size(), start + batch));
-            ImageFiles.Readable readable = loader.loadReadable(chunk);
-            readable.skipped().forEach((file, why) -> System.err.println("warning: skipped " + file + ": " + why));
-            skipped.putAll(readable.skipped());
-            if (readable.files().isEmpty()) {
-                continue;
-            }
+        Map<Path, String> skipped = ReadableBatches.forEach(files, batch, loader, readable -> {
             Attributions a = explainer.explainTopK(readable.input(), top);
             for (int i = 0; i < readable.files().size(); i++) {
                 Path file = readable.files().get(i);
-                String name = String.format(Locale.ROOT, "%03d-%s.png", ++written, stem(file));
+                int number = rows.size() + 1;
+                String name = String.format(Locale.ROOT, "%03d-%s.png", number, stem(file));
                 HeatmapImages.writePng(HeatmapImages.explanation(
                         readable.pixels().get(NDArrayIndex.point(i)), a, i, classes, file.getFileName().toString(),
                         List.of(spec.height() + "x" + spec.width() + " as the model sees it")), out.resolve(name));
@@ -103,19 +94,15 @@ final class ExplainCommand implements Callable<Integer> {
                     predicted.append(j == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.1f%%",
                             classes.get(a.classes()[i][j]), 100 * a.probabilities().getDouble(i, j)));
                 }
-                rows.add("| " + written + " | " + markdown(file.toString()) + " | " + markdown(predicted.toString())
+                rows.add("| " + number + " | " + markdown(file.toString()) + " | " + markdown(predicted.toString())
                         + " | ![" + name + "](" + name + ") |");
                 System.out.println(file + "  " + predicted + "  -> " + out.resolve(name));
             }
-        }
-        if (written == 0) {
-            throw new IllegalArgumentException("None of the " + files.size() + " image file(s) could be read (each"
-                    + " is named in a warning above, with its reason). Nothing to explain.");
-        }
+        });
         boolean weights = writeSpatialWeights(explainer);
         Path index = out.resolve(INDEX_FILE);
         Files.writeString(index, index(saved, explainer, rows, skipped, weights), StandardCharsets.UTF_8);
-        System.out.println("Explanations of " + written + " image(s): " + index.toAbsolutePath());
+        System.out.println("Explanations of " + rows.size() + " image(s): " + index.toAbsolutePath());
         return Main.EXIT_OK;
     }
 

@@ -58,18 +58,8 @@ final class PredictCommand implements Callable<Integer> {
         ImageFiles loader = ImageFiles.like(spec);
         List<String> classes = record.classNames();
         int k = Math.min(top, classes.size());
-        int read = 0;
-        for (int start = 0; start < files.size(); start += batch) {
-            ImageFiles.Readable readable = loader.loadReadable(files.subList(start,
-                    Math.min(files.size(), start + batch)));
-            for (var skipped : readable.skipped().entrySet()) {
-                System.err.println("warning: skipped " + skipped.getKey() + ": " + skipped.getValue());
-            }
+        ReadableBatches.forEach(files, batch, loader, readable -> {
             List<Path> chunk = readable.files();
-            if (chunk.isEmpty()) {
-                continue;
-            }
-            read += chunk.size();
             INDArray probabilities = net.outputSingle(false, readable.input());
             for (int i = 0; i < chunk.size(); i++) {
                 INDArray row = probabilities.getRow(i);
@@ -85,11 +75,7 @@ final class PredictCommand implements Callable<Integer> {
                 }
                 System.out.println(line);
             }
-        }
-        if (read == 0) {
-            throw new IllegalArgumentException("None of the " + files.size() + " image file(s) could be read (each"
-                    + " is named in a warning above, with its reason).");
-        }
+        });
         return Main.EXIT_OK;
     }
 
