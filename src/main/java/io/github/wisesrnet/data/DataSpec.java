@@ -54,12 +54,6 @@ public record DataSpec(Path folder, Double testFraction, int height, int width, 
         return valFraction == null ? 0 : valFraction;
     }
 
-    /** This spec with another validation fraction. */
-    public DataSpec withValFraction(double fraction) {
-        return new DataSpec(folder, testFraction, height, width, format, preprocessing, augment, maxPerClass, strict,
-                grid, trainSize, testSize, seed, fraction);
-    }
-
     /** Loads only the test images of {@code folder} (for evaluation; see {@link ImageFolderData#testOnly}). */
     public ClassificationData loadTestOnly(int workers) {
         if (generated()) {
