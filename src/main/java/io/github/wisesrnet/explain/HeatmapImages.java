@@ -368,7 +368,11 @@ public final class HeatmapImages {
         return cut + "…";
     }
 
-    private static Color sequential(double t) {
+    /**
+     * The sequential blue ramp of this project's pictures (learned weights here, confusion matrices in the
+     * report): white at 0 to dark blue at 1, linear between five stops; values outside [0, 1] are clamped.
+     */
+    public static Color sequential(double t) {
         double x = Math.max(0, Math.min(1, t)) * (SEQUENTIAL.length - 1);
         int i = (int) Math.min(SEQUENTIAL.length - 2, Math.floor(x));
         double f = x - i;

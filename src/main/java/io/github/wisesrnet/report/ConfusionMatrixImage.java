@@ -1,5 +1,6 @@
 package io.github.wisesrnet.report;
 
+import io.github.wisesrnet.explain.HeatmapImages;
 import io.github.wisesrnet.train.EpochMetrics;
 
 import javax.imageio.ImageIO;
@@ -34,9 +35,6 @@ final class ConfusionMatrixImage {
     private static final Color GRID = new Color(0xD0D0D0);
     private static final Color TEXT = new Color(0x202020);
     private static final Color ZERO_COUNT = new Color(0xB0B0B0);
-    /** Colour stops from no share (white) to the whole class (dark blue). */
-    private static final Color[] RAMP = {new Color(0xF7FBFF), new Color(0xC6DBEF), new Color(0x6BAED6),
-            new Color(0x2171B5), new Color(0x08306B)};
     private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 16);
     private static final Font NOTE_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     private static final Font AXIS_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 13);
@@ -281,17 +279,7 @@ final class ConfusionMatrixImage {
 
     /** Interpolates the colour ramp at {@code share} in [0, 1]. */
     static Color colour(double share) {
-        double s = Math.max(0, Math.min(1, share)) * (RAMP.length - 1);
-        int i = Math.min(RAMP.length - 2, (int) s);
-        double t = s - i;
-        Color a = RAMP[i];
-        Color b = RAMP[i + 1];
-        return new Color(mix(a.getRed(), b.getRed(), t), mix(a.getGreen(), b.getGreen(), t),
-                mix(a.getBlue(), b.getBlue(), t));
-    }
-
-    private static int mix(int a, int b, double t) {
-        return (int) Math.round(a + (b - a) * t);
+        return HeatmapImages.sequential(share);
     }
 
     private static int clamp(int value, int min, int max) {
