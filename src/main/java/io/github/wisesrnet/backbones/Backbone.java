@@ -6,9 +6,13 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -26,6 +30,10 @@ import java.util.stream.Collectors;
  * <pre>{@code
  * ComputationGraph features = Backbone.RESNET50.featureExtractor(224, 224, 3);     // ends at conv5_block3_out
  * ComputationGraph model = WiseSrNet.attach(features, 6);     // the input type is recorded in the graph
+ *
+ * // from Keras's ImageNet weights (see kerasImageNetWeights and KerasWeights)
+ * ComputationGraph pretrained = Backbone.RESNET50.featureExtractor(224, 224,
+ *         Path.of("resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"));
  * }</pre>
  */
 public enum Backbone {
@@ -47,6 +55,9 @@ public enum Backbone {
     DENSENET169(DenseNetBuilder.DENSENET169),
     /** Xception (Keras {@code xception.Xception}): 7x7x2048 at 224, 10x10 at 299; minimum input 71. */
     XCEPTION(new XceptionBuilder());
+
+    /** Where Keras publishes the applications' ImageNet weights (HDF5, Keras 2 layout). */
+    private static final String KERAS_WEIGHTS_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/";
 
     /** Seed of the overloads without one. */
     public static final long DEFAULT_SEED = 42;
@@ -100,6 +111,58 @@ public enum Backbone {
     /** {@link #classifier(int, int, int, int, long)} for an input type (NCHW or NHWC). */
     public ComputationGraph classifier(InputType.InputTypeConvolutional input, int numClasses, long seed) {
         return initialized(classifierConfiguration(input, numClasses, seed));
+    }
+
+    /**
+     * The feature extractor for RGB inputs of {@code height x width} with the weights of a Keras weights file, such as
+     * the ImageNet weights Keras publishes ({@link #kerasImageNetWeights(boolean)}, without or with top): built, then
+     * loaded with {@link KerasWeights} (every layer must match; a file's classifier top is skipped). Inputs must be
+     * preprocessed as the weights were trained: {@link #kerasPreprocessing()}.
+     *
+     * @throws IOException              if the file cannot be read
+     * @throws IllegalArgumentException if it is not a Keras weights file for this backbone (the message names the
+     *                                  layers that differ)
+     */
+    public ComputationGraph featureExtractor(int height, int width, Path kerasWeights) throws IOException {
+        ComputationGraph net = featureExtractor(height, width, 3);
+        KerasWeights.read(kerasWeights).loadInto(net);
+        return net;
+    }
+
+    /**
+     * The URL of the ImageNet weights Keras publishes for this backbone, with top ({@code includeTop}: 1000-class
+     * classifier) or without ({@code _notop}); empty for {@link #TINY} and {@link #SMALL_CNN}, which are not Keras's.
+     */
+    public Optional<URI> kerasImageNetWeights(boolean includeTop) {
+        String file = switch (this) {
+            case RESNET50 -> "resnet/resnet50";
+            case INCEPTION_V3 -> "inception_v3/inception_v3";
+            case DENSENET121 -> "densenet/densenet121";
+            case DENSENET169 -> "densenet/densenet169";
+            case XCEPTION -> "xception/xception";
+            case TINY, SMALL_CNN -> null;
+        };
+        return Optional.ofNullable(file).map(f -> URI.create(KERAS_WEIGHTS_BASE + f
+                + "_weights_tf_dim_ordering_tf_kernels" + (includeTop ? "" : "_notop") + ".h5"));
+    }
+
+    /**
+     * The input preprocessing Keras's {@code preprocess_input} applies for this backbone, which its ImageNet weights
+     * expect, by Keras's mode name: "caffe" (ResNet50: BGR, minus the ImageNet means), "tf" (InceptionV3, Xception:
+     * scaled to [-1, 1]) or "torch" (DenseNet: [0, 1], then the ImageNet means and standard deviations). The paper
+     * itself used "caffe" for every backbone. {@code io.github.wisesrnet.data.Preprocessing.fromName} reads these
+     * names.
+     *
+     * @throws UnsupportedOperationException for {@link #TINY} and {@link #SMALL_CNN}, which have no Keras weights
+     */
+    public String kerasPreprocessing() {
+        return switch (this) {
+            case RESNET50 -> "caffe";
+            case INCEPTION_V3, XCEPTION -> "tf";
+            case DENSENET121, DENSENET169 -> "torch";
+            case TINY, SMALL_CNN -> throw new UnsupportedOperationException(cliName() + " is not a Keras application"
+                    + " and has no Keras ImageNet weights.");
+        };
     }
 
     /**

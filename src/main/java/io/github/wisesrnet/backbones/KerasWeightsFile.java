@@ -138,7 +138,7 @@ final class KerasWeightsFile {
 
     private static void checkSignature(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new java.io.FileNotFoundException("No Keras weights file at " + file);
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no Keras weights file there");
         }
         byte[] start = new byte[HDF5_SIGNATURE.length];
         int n;

@@ -85,7 +85,8 @@ final class CompareCommand implements Callable<Integer> {
         boolean severalSeeds = seedList.size() > 1;
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
         Instant started = Instant.now();
-        DataSpec spec = dataOptions.spec(config.seed());
+        DataSpec spec = dataOptions.spec(config.seed(), trainingOptions.defaultPreprocessing(backbone));
+        trainingOptions.checkWeights(backbone, spec.preprocessing());
         ClassificationData data = spec.load(dataOptions.workers());
         System.out.println("Data: " + data.description());
         System.out.println("Backbone: " + backbone.cliName() + ", input " + data.height() + "x" + data.width()

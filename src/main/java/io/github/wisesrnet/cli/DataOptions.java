@@ -37,9 +37,11 @@ final class DataOptions {
             description = "Data layout. Default: ${DEFAULT-VALUE}.")
     CNN2DFormat format;
 
-    @Option(names = "--preprocessing", paramLabel = "MODE", defaultValue = "caffe",
+    @Option(names = "--preprocessing", paramLabel = "MODE",
             description = "Image preprocessing: caffe (the paper's: BGR, minus ImageNet means), unit ([0,1]),"
-                    + " symmetric ([-1,1]). Default: ${DEFAULT-VALUE}.")
+                    + " symmetric or tf ([-1,1]), torch ([0,1], then ImageNet mean and std per channel). Default:"
+                    + " caffe; with --weights, the backbone's Keras mode (resnet50 caffe, inception-v3 and xception"
+                    + " tf, densenet torch).")
     String preprocessing;
 
     @Option(names = "--no-augment", description = "Train without the paper's augmentation.")
@@ -83,11 +85,13 @@ final class DataOptions {
         return workers != null ? workers : Runtime.getRuntime().availableProcessors();
     }
 
-    DataSpec spec(long seed) {
+    /** The data set's description; {@code defaultPreprocessing} applies when --preprocessing is not given. */
+    DataSpec spec(long seed, String defaultPreprocessing) {
         if (!images() && testFraction != null) {
             throw new IllegalArgumentException("--test-fraction needs --data DIR.");
         }
-        return new DataSpec(data, testFraction, height(), width(), format, preprocessing, !noAugment, maxPerClass,
+        String mode = preprocessing != null ? preprocessing : defaultPreprocessing;
+        return new DataSpec(data, testFraction, height(), width(), format, mode, !noAugment, maxPerClass,
                 strict, grid, trainSize, testSize, seed, valFraction);
     }
 }

@@ -44,11 +44,12 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         Head chosen = Head.fromName(head);
         TrainingConfig config = trainingOptions.config(dataOptions.images());
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
-        DataSpec spec = dataOptions.spec(config.seed());
+        DataSpec spec = dataOptions.spec(config.seed(), trainingOptions.defaultPreprocessing(backbone));
+        trainingOptions.checkWeights(backbone, spec.preprocessing());
         ClassificationData data = spec.load(dataOptions.workers());
         Path modelDir = models != null ? models : Path.of("models", name);
         System.out.println("Data: " + data.description());

@@ -49,6 +49,47 @@ final class TrainingOptions {
                     + " (1/(kH*kW): the head averages the map at step 0, as GAP does). Default: ${DEFAULT-VALUE}.")
     String headInit;
 
+    @Option(names = "--weights", paramLabel = "FILE",
+            description = "Start the backbone from a Keras weights file (HDF5), e.g. Keras's ImageNet weights"
+                    + " <backbone>_weights_tf_dim_ordering_tf_kernels_notop.h5; the head starts from its own"
+                    + " initialization. Needs --backbone resnet50, inception-v3, densenet121, densenet169 or"
+                    + " xception. Default preprocessing becomes the one the weights were trained with.")
+    java.nio.file.Path weights;
+
+    /** The preprocessing when --preprocessing is not given: the Keras mode the weights expect, else the paper's. */
+    String defaultPreprocessing(Backbone backbone) {
+        return weights == null ? "caffe" : kerasBackbone(backbone).kerasPreprocessing();
+    }
+
+    private static Backbone kerasBackbone(Backbone backbone) {
+        if (backbone.kerasImageNetWeights(false).isEmpty()) {
+            throw new IllegalArgumentException("--weights needs one of the Keras backbones (resnet50, inception-v3,"
+                    + " densenet121, densenet169, xception); " + backbone.cliName() + " is not one.");
+        }
+        return backbone;
+    }
+
+    /**
+     * Checks --weights against the backbone before any data is read (weights do not depend on the input size, so a
+     * backbone of the smallest size takes them), and says what will be loaded.
+     */
+    void checkWeights(Backbone backbone, String preprocessing) throws java.io.IOException {
+        if (weights == null) {
+            return;
+        }
+        kerasBackbone(backbone);
+        int min = backbone.minimumInputSize();
+        io.github.wisesrnet.backbones.KerasWeights.Report report = io.github.wisesrnet.backbones.KerasWeights
+                .read(weights).loadInto(backbone.featureExtractor(min, min, 3));
+        System.out.println("Backbone weights: " + report);
+        String expected = backbone.kerasPreprocessing();
+        if (io.github.wisesrnet.data.Preprocessing.fromName(preprocessing)
+                != io.github.wisesrnet.data.Preprocessing.fromName(expected)) {
+            System.out.println("Note: Keras's " + backbone.cliName() + " weights were trained with preprocessing '"
+                    + expected + "'; this run uses '" + preprocessing + "' (--preprocessing).");
+        }
+    }
+
     Backbone backbone(boolean images) {
         return backbone == null ? (images ? Backbone.SMALL_CNN : Backbone.TINY) : Backbone.fromName(backbone);
     }
@@ -57,6 +98,6 @@ final class TrainingOptions {
         int n = epochs != null ? epochs : (images ? 20 : 6);
         int batch = batchSize != null ? batchSize : (images ? 70 : 32);
         return new TrainingConfig(n, batch, Optimizer.fromName(optimizer), learningRate, momentum, decay,
-                decayEvery, seed, HeadInit.fromName(headInit));
+                decayEvery, seed, HeadInit.fromName(headInit), weights == null ? null : weights.toString());
     }
 }

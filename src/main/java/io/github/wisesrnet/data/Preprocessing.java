@@ -28,11 +28,24 @@ public enum Preprocessing {
     /** Pixels divided by 255: values in [0, 1], RGB order. */
     UNIT("0-1", "0-1", "unit"),
 
-    /** Pixels divided by 127.5, minus 1: values in [-1, 1], RGB order. */
-    SYMMETRIC("-1-1", "-1-1", "symmetric");
+    /**
+     * Pixels divided by 127.5, minus 1: values in [-1, 1], RGB order (Keras's 'tf' mode: InceptionV3's and Xception's
+     * ImageNet weights).
+     */
+    SYMMETRIC("-1-1", "-1-1", "symmetric", "tf"),
+
+    /**
+     * Keras's 'torch' mode (DenseNet's ImageNet weights): pixels divided by 255, then per RGB channel the ImageNet
+     * mean subtracted (0.485, 0.456, 0.406) and the result divided by the standard deviation (0.229, 0.224, 0.225).
+     * Values roughly in [-2.1, 2.6].
+     */
+    TORCH("torch", "torch");
 
     /** ImageNet channel means in BGR order, in pixel units (0-255). */
     static final float[] CAFFE_MEANS_BGR = {103.939f, 116.779f, 123.68f};
+    /** Keras's 'torch' mode: ImageNet channel means and standard deviations, RGB, in units of 255. */
+    static final float[] TORCH_MEANS_RGB = {0.485f, 0.456f, 0.406f};
+    static final float[] TORCH_STDS_RGB = {0.229f, 0.224f, 0.225f};
 
     private final String label;
     private final List<String> names;
@@ -42,13 +55,14 @@ public enum Preprocessing {
         this.names = List.of(names);
     }
 
-    /** Short name for logs and descriptions: "caffe", "0-1" or "-1-1". */
+    /** Short name for logs and descriptions: "caffe", "0-1", "-1-1" or "torch". */
     public String label() {
         return label;
     }
 
     /**
-     * Parses a command-line name, case-insensitive: "caffe"; "0-1" or "unit"; "-1-1" or "symmetric".
+     * Parses a command-line name, case-insensitive: "caffe"; "0-1" or "unit"; "-1-1", "symmetric" or "tf"; "torch".
+     * Keras's mode names ("caffe", "tf", "torch") are all accepted.
      *
      * @throws IllegalArgumentException for any other name, listing the accepted ones
      */
@@ -101,6 +115,12 @@ public enum Preprocessing {
             }
             case UNIT -> pixels = hwc.muli(255.0);
             case SYMMETRIC -> pixels = hwc.addi(1.0).muli(127.5);
+            case TORCH -> {
+                INDArray flat = hwc.reshape('c', hwc.length() / 3, 3);
+                flat.muliRowVector(Nd4j.createFromArray(scaled(TORCH_STDS_RGB)))
+                        .addiRowVector(Nd4j.createFromArray(scaled(TORCH_MEANS_RGB)));
+                pixels = flat.reshape('c', hwc.shape());
+            }
             default -> throw new AssertionError(this);
         }
         return org.nd4j.linalg.ops.transforms.Transforms.max(
@@ -127,6 +147,8 @@ public enum Preprocessing {
                 return pixels.divi(255.0);
             case SYMMETRIC:
                 return pixels.divi(127.5).subi(1.0);
+            case TORCH:
+                return normalizeChannels(pixels, format, scaled(TORCH_MEANS_RGB), scaled(TORCH_STDS_RGB));
             default:
                 throw new AssertionError(this);
         }
@@ -157,6 +179,34 @@ public enum Preprocessing {
             flat.subiRowVector(means);
         }
         return flat.reshape('c', bgr.shape());
+    }
+
+    /** Values in units of 255 as pixel units. */
+    private static float[] scaled(float[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i] * 255f;
+        }
+        return out;
+    }
+
+    /** (pixel - mean) / std per channel, in place, with two broadcast ops over a contiguous 2-d view. */
+    private static INDArray normalizeChannels(INDArray pixels, CNN2DFormat format, float[] means, float[] stds) {
+        INDArray m = Nd4j.createFromArray(means).castTo(pixels.dataType());
+        INDArray sd = Nd4j.createFromArray(stds).castTo(pixels.dataType());
+        long n = pixels.size(0);
+        long area = pixels.length() / n / 3;
+        INDArray flat;
+        if (format == CNN2DFormat.NCHW) {
+            flat = pixels.reshape('c', n * 3, area);
+            flat.subiColumnVector(m.reshape(1, 3).repeat(0, n).reshape(n * 3, 1));
+            flat.diviColumnVector(sd.reshape(1, 3).repeat(0, n).reshape(n * 3, 1));
+        } else {
+            flat = pixels.reshape('c', n * area, 3);
+            flat.subiRowVector(m);
+            flat.diviRowVector(sd);
+        }
+        return flat.reshape('c', pixels.shape());
     }
 
     /**

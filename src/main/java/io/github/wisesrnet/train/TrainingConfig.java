@@ -22,9 +22,11 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * @param seed                 seed for initialization, shuffling and augmentation
  * @param headInit             how the spatial weights of Wise-SrNet heads start (null = the paper's; run records
  *                             written before this option read as the paper's)
+ * @param kerasWeights         Keras weights file the backbone starts from (e.g. ImageNet weights), or null for a
+ *                             backbone initialized from the seed
  */
 public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, double learningRate, double momentum,
-        double decayRate, int decayEveryEpochs, long seed, HeadInit headInit) {
+        double decayRate, int decayEveryEpochs, long seed, HeadInit headInit, String kerasWeights) {
 
     public TrainingConfig {
         headInit = headInit == null ? HeadInit.PAPER : headInit;
@@ -50,22 +52,28 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
 
     /** The paper's recipe for the given number of epochs and seed. */
     public static TrainingConfig paper(int epochs, long seed) {
-        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER);
+        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER, null);
     }
 
     public TrainingConfig withEpochs(int newEpochs) {
         return new TrainingConfig(newEpochs, batchSize, optimizer, learningRate, momentum, decayRate,
-                decayEveryEpochs, seed, headInit);
+                decayEveryEpochs, seed, headInit, kerasWeights);
     }
 
     public TrainingConfig withSeed(long newSeed) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                newSeed, headInit);
+                newSeed, headInit, kerasWeights);
     }
 
     public TrainingConfig withHeadInit(HeadInit newHeadInit) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, newHeadInit);
+                seed, newHeadInit, kerasWeights);
+    }
+
+    /** This configuration with the backbone starting from a Keras weights file (null: from the seed). */
+    public TrainingConfig withKerasWeights(String file) {
+        return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
+                seed, headInit, file);
     }
 
     /** Learning rate in 0-based epoch {@code epochIndex}: staircase decay. */
@@ -99,6 +107,7 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         differ(out, "decay interval", decayEveryEpochs, other.decayEveryEpochs);
         differ(out, "seed", seed, other.seed);
         differ(out, "head init", headInit.cliName(), other.headInit.cliName());
+        differ(out, "Keras weights", String.valueOf(kerasWeights), String.valueOf(other.kerasWeights));
         return out;
     }
 
@@ -113,6 +122,7 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         String opt = optimizer == Optimizer.SGD ? "SGD (Nesterov) momentum " + momentum : "Adam";
         return opt + ", lr " + learningRate + " x " + decayRate + " every " + decayEveryEpochs + " epochs, batch "
                 + batchSize + ", " + epochs + " epochs, seed " + seed
-                + (headInit == HeadInit.PAPER ? "" : ", head init " + headInit.cliName());
+                + (headInit == HeadInit.PAPER ? "" : ", head init " + headInit.cliName())
+                + (kerasWeights == null ? "" : ", backbone from " + java.nio.file.Path.of(kerasWeights).getFileName());
     }
 }

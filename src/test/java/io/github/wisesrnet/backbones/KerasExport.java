@@ -18,7 +18,7 @@ import java.util.function.UnaryOperator;
  * round-trip tests. The layout itself is checked independently against DL4J's Keras import
  * ({@code KerasLayoutCrossCheckTest}).
  */
-final class KerasExport {
+public final class KerasExport {
 
     private KerasExport() {
     }
@@ -27,7 +27,7 @@ final class KerasExport {
      * Every layer with parameters of {@code net} as Keras weights, under a name given by {@code rename}; batch
      * normalization without gamma when {@code scaleLessBatchNorm} (Keras's {@code scale=False}).
      */
-    static KerasH5Writer of(ComputationGraph net, boolean scaleLessBatchNorm, UnaryOperator<String> rename) {
+    public static KerasH5Writer of(ComputationGraph net, boolean scaleLessBatchNorm, UnaryOperator<String> rename) {
         KerasH5Writer writer = new KerasH5Writer();
         for (GraphVertex v : net.getVertices()) {
             String name = rename.apply(v.getVertexName());
@@ -66,7 +66,7 @@ final class KerasExport {
     }
 
     /** Random statistics for every batch normalization (positive variances), so that loading them shows. */
-    static void randomizeBatchNormStatistics(ComputationGraph net, long seed) {
+    public static void randomizeBatchNormStatistics(ComputationGraph net, long seed) {
         Nd4j.getRandom().setSeed(seed);
         for (GraphVertex v : net.getVertices()) {
             if (v.hasLayer() && v.getLayer().conf().getLayer() instanceof BatchNormalization) {

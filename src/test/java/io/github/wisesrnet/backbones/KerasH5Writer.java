@@ -32,7 +32,7 @@ import static org.bytedeco.hdf5.global.hdf5.H5T_VARIABLE;
  * (variable-length strings); one group per layer (a '/' in its name nests groups), with a {@code weight_names}
  * attribute; each weight as a float data set at the path of its name, {@code <layer>/<weight>:0}.
  */
-final class KerasH5Writer {
+public final class KerasH5Writer {
 
     private final Map<String, Map<String, INDArray>> layers = new LinkedHashMap<>();
 
@@ -49,7 +49,7 @@ final class KerasH5Writer {
     }
 
     /** Writes the file; {@code underModelWeights} puts the layers under the group {@code model_weights}, as model.save does. */
-    void write(Path file, boolean underModelWeights) {
+    public void write(Path file, boolean underModelWeights) {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
             H5File h5 = new H5File(file.toString(), H5F_ACC_TRUNC());
             try {

@@ -138,7 +138,7 @@ class KerasWeightsTest {
         e = assertThrows(IllegalArgumentException.class, () -> KerasWeights.read(zip));
         assertTrue(e.getMessage().contains("zip archive"), e.getMessage());
 
-        assertThrows(java.io.FileNotFoundException.class, () -> KerasWeights.read(dir.resolve("missing.h5")));
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> KerasWeights.read(dir.resolve("missing.h5")));
     }
 
     /** Xception's weights into ResNet50: no layer matches; the message says so and names file layers. */

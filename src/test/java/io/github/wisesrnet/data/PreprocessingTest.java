@@ -23,6 +23,12 @@ class PreprocessingTest {
         assertEquals(Preprocessing.UNIT, Preprocessing.fromName("Unit"));
         assertEquals(Preprocessing.SYMMETRIC, Preprocessing.fromName("-1-1"));
         assertEquals(Preprocessing.SYMMETRIC, Preprocessing.fromName("symmetric"));
+        assertEquals(Preprocessing.SYMMETRIC, Preprocessing.fromName("tf"));
+        assertEquals(Preprocessing.TORCH, Preprocessing.fromName("Torch"));
+        for (io.github.wisesrnet.backbones.Backbone b : java.util.EnumSet.range(
+                io.github.wisesrnet.backbones.Backbone.RESNET50, io.github.wisesrnet.backbones.Backbone.XCEPTION)) {
+            Preprocessing.fromName(b.kerasPreprocessing()); // every Keras mode a backbone names is known
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Preprocessing.fromName("imagenet"));
         assertTrue(e.getMessage().contains("'imagenet'") && e.getMessage().contains("'caffe'")
@@ -63,6 +69,18 @@ class PreprocessingTest {
         INDArray full = Nd4j.rand(DataType.FLOAT, 2, 3, 4, 5).muli(255);
         INDArray scaled = Preprocessing.SYMMETRIC.apply(full, CNN2DFormat.NCHW);
         assertTrue(scaled.minNumber().doubleValue() >= -1 && scaled.maxNumber().doubleValue() <= 1);
+    }
+
+    /** Keras's 'torch' mode, by hand: x / 255, minus the ImageNet mean, over the standard deviation, per RGB channel. */
+    @Test
+    void torchNormalizesEachChannelWithImageNetStatistics() {
+        float[] expected = {(200 / 255f - 0.485f) / 0.229f, (0 - 0.485f) / 0.229f, (100 / 255f - 0.456f) / 0.224f,
+                (1 - 0.456f) / 0.224f, (30 / 255f - 0.406f) / 0.225f, (128 / 255f - 0.406f) / 0.225f};
+        assertArrayEquals(expected, Preprocessing.TORCH.apply(twoPixelsNchw(), CNN2DFormat.NCHW).data().asFloat(),
+                1e-5f);
+        INDArray nhwc = Preprocessing.TORCH.apply(twoPixelsNchw().permute(0, 2, 3, 1).dup('c'), CNN2DFormat.NHWC);
+        assertArrayEquals(new float[]{expected[0], expected[2], expected[4], expected[1], expected[3], expected[5]},
+                nhwc.dup('c').data().asFloat(), 1e-5f);
     }
 
     /** The loader's fast path (pixels already in BGR order for caffe) gives what apply gives on RGB pixels. */
