@@ -4,6 +4,7 @@ import io.github.wisesrnet.Head;
 import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.backbones.KerasWeights;
 import io.github.wisesrnet.explain.Attributions;
 import io.github.wisesrnet.explain.SpatialAttribution;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -18,6 +19,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.File;
+import java.nio.file.Files;
 import java.util.Arrays;
 
 /**
@@ -94,6 +96,17 @@ public final class ConsumerExample {
         // The library's Keras-faithful backbones record their input type as well.
         ComputationGraph keras = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(HEIGHT, WIDTH, 3), NUM_CLASSES);
         System.out.printf("Keras-faithful ResNet50 + Wise-SrNet head: %,d parameters%n", keras.numParams());
+
+        // Keras's ImageNet weights are read with DL4J's Keras model import, which this project does not depend on:
+        // without it, KerasWeights says what to add.
+        File h5 = File.createTempFile("keras-weights-", ".h5");
+        h5.deleteOnExit();
+        Files.write(h5.toPath(), new byte[] {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'});
+        try {
+            KerasWeights.read(h5.toPath());
+        } catch (IllegalStateException e) {
+            System.out.println("Keras weights without deeplearning4j-modelimport: " + e.getMessage());
+        }
     }
 
     private static int[] classes(int n) {

@@ -79,7 +79,13 @@ public final class KerasWeights {
      */
     public static KerasWeights read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        return new KerasWeights(file, KerasWeightsFile.read(file));
+        try {
+            return new KerasWeights(file, KerasWeightsFile.read(file));
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("Reading Keras weights needs DL4J's Keras model import on the classpath:"
+                    + " add the dependency org.deeplearning4j:deeplearning4j-modelimport (the DL4J version you use)"
+                    + " to your project.", e);
+        }
     }
 
     /** The file's layers with weights, in file order. */

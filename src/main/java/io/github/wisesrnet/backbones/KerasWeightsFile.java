@@ -24,8 +24,8 @@ import java.util.Map;
  * of its path when the path repeats it (Keras names weights {@code <layer>/<weight>:0}), else its top-level group.
  * Layers without weights have empty groups and are ignored.
  *
- * <p>Only this class touches the model-import module, so that a missing optional dependency fails here with a clear
- * message.
+ * <p>Only this class touches the model-import module (an optional dependency), so that its absence surfaces in one
+ * place, {@link KerasWeights#read}, as a clear message.
  */
 final class KerasWeightsFile {
 
@@ -76,13 +76,7 @@ final class KerasWeightsFile {
     }
 
     private static Hdf5Archive open(Path file) {
-        try {
-            return new Hdf5Archive(file.toString());
-        } catch (NoClassDefFoundError e) {
-            throw new IllegalStateException("Reading Keras weights needs DL4J's Keras model import on the classpath:"
-                    + " add the dependency org.deeplearning4j:deeplearning4j-modelimport (the DL4J version you use)"
-                    + " to your project.", e);
-        }
+        return new Hdf5Archive(file.toString());
     }
 
     /** Adds every data set under {@code path} (depth first), keyed by its layer and weight name. */
