@@ -142,13 +142,13 @@ public enum Preprocessing {
         requireImageBatch(pixels, format);
         switch (this) {
             case CAFFE:
-                return subtractMeans(pixels, format);
+                return perChannel(pixels, format, CAFFE_MEANS_BGR, null);
             case UNIT:
                 return pixels.divi(255.0);
             case SYMMETRIC:
                 return pixels.divi(127.5).subi(1.0);
             case TORCH:
-                return normalizeChannels(pixels, format, scaled(TORCH_MEANS_RGB), scaled(TORCH_STDS_RGB));
+                return perChannel(pixels, format, scaled(TORCH_MEANS_RGB), scaled(TORCH_STDS_RGB));
             default:
                 throw new AssertionError(this);
         }
@@ -165,22 +165,6 @@ public enum Preprocessing {
         }
     }
 
-    /** Subtracts the BGR means with one broadcast op over a contiguous 2-d view: one row (NCHW) or column per channel. */
-    private static INDArray subtractMeans(INDArray bgr, CNN2DFormat format) {
-        INDArray means = Nd4j.createFromArray(CAFFE_MEANS_BGR).castTo(bgr.dataType());
-        long n = bgr.size(0);
-        long pixels = bgr.length() / n / 3;
-        INDArray flat;
-        if (format == CNN2DFormat.NCHW) {
-            flat = bgr.reshape('c', n * 3, pixels);
-            flat.subiColumnVector(means.reshape(1, 3).repeat(0, n).reshape(n * 3, 1));
-        } else {
-            flat = bgr.reshape('c', n * pixels, 3);
-            flat.subiRowVector(means);
-        }
-        return flat.reshape('c', bgr.shape());
-    }
-
     /** Values in units of 255 as pixel units. */
     private static float[] scaled(float[] values) {
         float[] out = new float[values.length];
@@ -190,21 +174,28 @@ public enum Preprocessing {
         return out;
     }
 
-    /** (pixel - mean) / std per channel, in place, with two broadcast ops over a contiguous 2-d view. */
-    private static INDArray normalizeChannels(INDArray pixels, CNN2DFormat format, float[] means, float[] stds) {
+    /**
+     * (pixel - mean) / std per channel, or pixel - mean when {@code stds} is null, in place: one broadcast op each over
+     * a contiguous 2-d view with one row (NCHW) or column (NHWC) per channel.
+     */
+    private static INDArray perChannel(INDArray pixels, CNN2DFormat format, float[] means, float[] stds) {
         INDArray m = Nd4j.createFromArray(means).castTo(pixels.dataType());
-        INDArray sd = Nd4j.createFromArray(stds).castTo(pixels.dataType());
+        INDArray sd = stds == null ? null : Nd4j.createFromArray(stds).castTo(pixels.dataType());
         long n = pixels.size(0);
         long area = pixels.length() / n / 3;
         INDArray flat;
         if (format == CNN2DFormat.NCHW) {
             flat = pixels.reshape('c', n * 3, area);
             flat.subiColumnVector(m.reshape(1, 3).repeat(0, n).reshape(n * 3, 1));
-            flat.diviColumnVector(sd.reshape(1, 3).repeat(0, n).reshape(n * 3, 1));
+            if (sd != null) {
+                flat.diviColumnVector(sd.reshape(1, 3).repeat(0, n).reshape(n * 3, 1));
+            }
         } else {
             flat = pixels.reshape('c', n * area, 3);
             flat.subiRowVector(m);
-            flat.diviRowVector(sd);
+            if (sd != null) {
+                flat.diviRowVector(sd);
+            }
         }
         return flat.reshape('c', pixels.shape());
     }

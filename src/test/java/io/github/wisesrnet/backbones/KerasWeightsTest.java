@@ -144,48 +144,42 @@ class KerasWeightsTest {
     /** Xception's weights into ResNet50: no layer matches; the message says so and names file layers. */
     @Test
     void anotherArchitectureIsNamedAndNothingChanges() throws IOException {
-        Path file = dir.resolve("xception.h5");
-        KerasExport.of(Backbone.XCEPTION.featureExtractor(71, 71, 3, 7), false, UnaryOperator.identity())
-                .write(file, false);
-        ComputationGraph resnet = Backbone.RESNET50.featureExtractor(32, 32, 3, 42);
-        INDArray before = resnet.params().dup();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KerasWeights.read(file).loadInto(resnet));
-        assertTrue(e.getMessage().contains("0 of the network's 106 layers with parameters are in the file"),
-                e.getMessage());
-        assertTrue(e.getMessage().contains("File layers not in the network (80): "), e.getMessage());
-        assertEquals(before, resnet.params());
+        String message = refusedLoad(Backbone.XCEPTION, 71, Backbone.RESNET50.featureExtractor(32, 32, 3, 42));
+        assertTrue(message.contains("0 of the network's 106 layers with parameters are in the file"), message);
+        assertTrue(message.contains("File layers not in the network (80): "), message);
     }
 
     /** DenseNet169's weights into DenseNet121: shapes differ where the architectures part; every one is named. */
     @Test
     void shapeMismatchesNameLayerExpectedAndFound() throws IOException {
-        Path file = dir.resolve("densenet169.h5");
-        KerasExport.of(Backbone.DENSENET169.featureExtractor(32, 32, 3, 7), false, UnaryOperator.identity())
-                .write(file, false);
-        ComputationGraph densenet121 = Backbone.DENSENET121.featureExtractor(32, 32, 3, 42);
-        INDArray before = densenet121.params().dup();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KerasWeights.read(file).loadInto(densenet121));
-        assertTrue(e.getMessage().contains("File layers not in the network"), e.getMessage());
-        assertTrue(e.getMessage().contains("Layer 'pool4_conv', parameter W: expected shape [512, 1024, 1, 1],"
-                + " the file's gives [640, 1280, 1, 1]"), e.getMessage());
-        assertEquals(before, densenet121.params());
+        String message = refusedLoad(Backbone.DENSENET169, 32, Backbone.DENSENET121.featureExtractor(32, 32, 3, 42));
+        assertTrue(message.contains("File layers not in the network"), message);
+        assertTrue(message.contains("Layer 'pool4_conv', parameter W: expected shape [512, 1024, 1, 1], the file's"
+                + " gives [640, 1280, 1, 1]"), message);
     }
 
     /** Grey-scale input: the first convolution's kernel has 1 input channel, the file's 3. */
     @Test
     void inputChannelsThatDifferAreAShapeError() throws IOException {
-        Path file = dir.resolve("resnet50.h5");
-        KerasExport.of(Backbone.RESNET50.featureExtractor(32, 32, 3, 7), false, UnaryOperator.identity())
+        String message = refusedLoad(Backbone.RESNET50, 32, Backbone.RESNET50.featureExtractor(32, 32, 1, 42));
+        assertTrue(message.contains("106 of the network's 106 layers with parameters are in the file"), message);
+        assertTrue(message.contains("Layer 'conv1_conv', parameter W: expected shape [64, 1, 7, 7], the file's gives"
+                + " [64, 3, 7, 7]"), message);
+    }
+
+    /**
+     * Writes the weights of {@code fileBackbone} (built at {@code size} from seed 7), loads them into {@code target},
+     * expects a refusal that leaves {@code target} unchanged, and returns the message.
+     */
+    private String refusedLoad(Backbone fileBackbone, int size, ComputationGraph target) throws IOException {
+        Path file = dir.resolve(fileBackbone.cliName() + ".h5");
+        KerasExport.of(fileBackbone.featureExtractor(size, size, 3, 7), false, UnaryOperator.identity())
                 .write(file, false);
-        ComputationGraph grey = Backbone.RESNET50.featureExtractor(32, 32, 1, 42);
+        INDArray before = target.params().dup();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KerasWeights.read(file).loadInto(grey));
-        assertTrue(e.getMessage().contains("106 of the network's 106 layers with parameters are in the file"),
-                e.getMessage());
-        assertTrue(e.getMessage().contains("Layer 'conv1_conv', parameter W: expected shape [64, 1, 7, 7], the"
-                + " file's gives [64, 3, 7, 7]"), e.getMessage());
+                () -> KerasWeights.read(file).loadInto(target));
+        assertEquals(before, target.params(), "a refused load must leave the network as it was");
+        return e.getMessage();
     }
 
     /** A layer inside the backbone missing from the file is a hole, not a new layer; nothing is written. */
