@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -47,20 +45,15 @@ import java.util.stream.Collectors;
  *   <li>A file layer missing from the network is skipped when it is a dense classifier (the {@code predictions} of a
  *       file with top loaded into a feature extractor); any other is an error: the file is for another
  *       architecture.</li>
- *   <li>Keras 2.0 to 2.2 numbered automatic names from 1 ({@code conv2d_1} for the first {@code Conv2D}), later
- *       Keras from 0 ({@code conv2d}, then {@code conv2d_1}); the backbones use the later names (InceptionV3's
- *       unnamed layers). A file whose automatic names start at 1 is read with them shifted by one.</li>
+ *   <li>Files with older Keras names are read with the names the backbones use ({@link KerasLayerNames}): automatic
+ *       names numbered from 1 (Keras 2.0 to 2.2) and the ResNet50 names of Keras 2.2's {@code resnet50.py}
+ *       ({@code res2a_branch2a}).</li>
  * </ul>
  * Reading needs DL4J's Keras model import ({@code org.deeplearning4j:deeplearning4j-modelimport}) on the classpath.
  */
 public final class KerasWeights {
 
     private static final Logger log = LoggerFactory.getLogger(KerasWeights.class);
-
-    /** Keras's automatic layer-name prefixes of the layer types with weights. */
-    private static final List<String> AUTO_NAMED = List.of("conv2d", "batch_normalization", "dense",
-            "separable_conv2d", "depthwise_conv2d");
-    private static final Pattern NUMBERED = Pattern.compile("(.+)_(\\d+)");
 
     private final Path file;
     private final Map<String, Map<String, INDArray>> layers;
@@ -123,14 +116,10 @@ public final class KerasWeights {
     public Report loadInto(ComputationGraph net) {
         Objects.requireNonNull(net, "net");
         Map<String, org.deeplearning4j.nn.api.Layer> netLayers = layersWithParameters(net);
-        String renumbered = null;
-        Map<String, String> shift = oneBasedAutoNames(layers.keySet(), netLayers.keySet());
-        Map<String, Map<String, INDArray>> fileLayers = shift.isEmpty() ? layers : renamed(layers, shift);
-        if (!shift.isEmpty()) {
-            renumbered = "automatic names numbered from 1 (Keras 2.0-2.2) read as numbered from 0 ("
-                    + shift.size() + " layers, e.g. " + shift.keySet().iterator().next() + " -> "
-                    + shift.values().iterator().next() + ")";
-        }
+        KerasLayerNames.Renaming renaming = KerasLayerNames.renaming(layers.keySet(), netLayers.keySet());
+        String renumbered = renaming.description();
+        Map<String, Map<String, INDArray>> fileLayers = renaming.isEmpty() ? layers : renamed(layers,
+                renaming.fileToNetwork());
         Set<String> outputs = new HashSet<>(net.getConfiguration().getNetworkOutputs());
 
         Map<String, Map<String, INDArray>> toWrite = new LinkedHashMap<>();
@@ -152,14 +141,15 @@ public final class KerasWeights {
                 problems.add(ex.getMessage());
                 continue;
             }
-            List<String> mismatches = shapeMismatches(name, layer, converted);
+            List<Mismatch> mismatches = shapeMismatches(layer, converted);
             if (mismatches.isEmpty()) {
                 toWrite.put(name, converted);
                 loaded.add(name);
             } else if (outputs.contains(name)) {
-                keptInitialized.add(name + " (output layer; " + String.join("; ", mismatches) + ")");
+                keptInitialized.add(name + " (output layer; " + mismatches.stream().map(Mismatch::brief)
+                        .collect(Collectors.joining(", ")) + ")");
             } else {
-                problems.addAll(mismatches);
+                mismatches.forEach(m -> problems.add("Layer '" + name + "', " + m.brief()));
             }
         }
 
@@ -232,17 +222,22 @@ public final class KerasWeights {
         return names.stream().limit(6).collect(Collectors.joining(", ")) + (names.size() > 6 ? ", ..." : "");
     }
 
-    private static List<String> shapeMismatches(String name, org.deeplearning4j.nn.api.Layer layer,
+    /** A parameter whose shape in the file (after conversion) differs from the layer's. */
+    private record Mismatch(String parameter, long[] expected, long[] found) {
+        String brief() {
+            return "parameter " + parameter + ": expected shape " + Arrays.toString(expected) + ", the file's gives "
+                    + Arrays.toString(found);
+        }
+    }
+
+    private static List<Mismatch> shapeMismatches(org.deeplearning4j.nn.api.Layer layer,
             Map<String, INDArray> converted) {
-        List<String> out = new ArrayList<>();
+        List<Mismatch> out = new ArrayList<>();
         for (Map.Entry<String, INDArray> p : converted.entrySet()) {
             INDArray target = layer.getParam(p.getKey());
-            if (target == null) {
-                out.add("Layer '" + name + "' has no parameter '" + p.getKey() + "'");
-            } else if (!Arrays.equals(target.shape(), p.getValue().shape())) {
-                out.add("Layer '" + name + "', parameter " + p.getKey() + ": expected shape "
-                        + Arrays.toString(target.shape()) + ", the file's gives " + Arrays.toString(
-                        p.getValue().shape()));
+            long[] expected = target == null ? new long[0] : target.shape();
+            if (!Arrays.equals(expected, p.getValue().shape())) {
+                out.add(new Mismatch(p.getKey(), expected, p.getValue().shape()));
             }
         }
         return out;
@@ -289,29 +284,6 @@ public final class KerasWeights {
                 .allMatch(w -> w.equals("kernel") || w.equals("bias"));
     }
 
-    /**
-     * File name -> network name for files written by Keras 2.0-2.2, whose automatic names start at {@code _1}: for
-     * each automatic prefix that the file numbers from 1 ({@code conv2d_1} present, {@code conv2d} absent) while the
-     * network has {@code conv2d}, {@code <prefix>_k} becomes {@code <prefix>} for k = 1 and {@code <prefix>_(k-1)}
-     * after. Empty when no prefix needs it.
-     */
-    static Map<String, String> oneBasedAutoNames(Set<String> fileNames, Set<String> netNames) {
-        Map<String, String> shift = new LinkedHashMap<>();
-        for (String prefix : AUTO_NAMED) {
-            if (fileNames.contains(prefix) || !fileNames.contains(prefix + "_1") || !netNames.contains(prefix)) {
-                continue;
-            }
-            for (String name : fileNames) {
-                Matcher m = NUMBERED.matcher(name);
-                if (m.matches() && m.group(1).equals(prefix)) {
-                    int k = Integer.parseInt(m.group(2));
-                    shift.put(name, k == 1 ? prefix : prefix + "_" + (k - 1));
-                }
-            }
-        }
-        return shift;
-    }
-
     private static Map<String, Map<String, INDArray>> renamed(Map<String, Map<String, INDArray>> in,
             Map<String, String> shift) {
         Map<String, Map<String, INDArray>> out = new LinkedHashMap<>();
@@ -326,7 +298,7 @@ public final class KerasWeights {
      * @param loaded          network layers that took the file's weights
      * @param keptInitialized network layers with parameters that kept their initialization, each with the reason
      * @param skipped         file layers not used (a dense classifier the network does not have)
-     * @param renumbering     how automatic names were renumbered, or null
+     * @param renumbering     how the file's layer names were read as the network's, or null
      */
     public record Report(Path file, List<String> loaded, List<String> keptInitialized, List<String> skipped,
             String renumbering) {

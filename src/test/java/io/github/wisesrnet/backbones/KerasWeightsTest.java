@@ -225,13 +225,46 @@ class KerasWeightsTest {
     /** Keras 2.0's names: conv2d_1 is the first Conv2D; later Keras calls it conv2d. */
     @Test
     void oneBasedAutomaticNamesShiftByOne() {
-        Map<String, String> shift = KerasWeights.oneBasedAutoNames(
+        Map<String, String> shift = KerasLayerNames.oneBasedAutoNames(
                 java.util.Set.of("conv2d_1", "conv2d_2", "conv2d_10", "batch_normalization_1", "mixed0", "dense"),
                 java.util.Set.of("conv2d", "conv2d_1", "conv2d_9", "batch_normalization", "dense"));
         assertEquals(Map.of("conv2d_1", "conv2d", "conv2d_2", "conv2d_1", "conv2d_10", "conv2d_9",
                 "batch_normalization_1", "batch_normalization"), shift);
-        assertTrue(KerasWeights.oneBasedAutoNames(java.util.Set.of("conv2d", "conv2d_1"),
+        assertTrue(KerasLayerNames.oneBasedAutoNames(java.util.Set.of("conv2d", "conv2d_1"),
                 java.util.Set.of("conv2d", "conv2d_1")).isEmpty());
+    }
+
+    /** Keras 2.2's resnet50.py names (its ImageNet file, v0.2, has them): read as Keras 2.3's, top included. */
+    @Test
+    void keras22ResNet50NamesAreReadAsTheBackbonesNames() throws IOException {
+        ComputationGraph source = Backbone.RESNET50.classifier(32, 32, 3, 1000, 7);
+        Map<String, String> old = new HashMap<>();
+        old.put("conv1_conv", "conv1");
+        old.put("conv1_bn", "bn_conv1");
+        old.put("predictions", "fc1000");
+        for (int stage = 2; stage <= 5; stage++) {
+            for (int block = 1; block <= 6; block++) {
+                String letter = String.valueOf((char) ('a' + block - 1));
+                for (String[] branch : new String[][]{{"1", "2a"}, {"2", "2b"}, {"3", "2c"}, {"0", "1"}}) {
+                    String base = "conv" + stage + "_block" + block + "_" + branch[0];
+                    old.put(base + "_conv", "res" + stage + letter + "_branch" + branch[1]);
+                    old.put(base + "_bn", "bn" + stage + letter + "_branch" + branch[1]);
+                }
+            }
+        }
+        Path file = dir.resolve("resnet50_weights_tf_dim_ordering_tf_kernels_v0.2.h5");
+        KerasExport.of(source, false, n -> old.getOrDefault(n, n)).write(file, false);
+        KerasWeights weights = KerasWeights.read(file);
+        assertTrue(weights.layerNames().contains("res4f_branch2c") && weights.layerNames().contains("bn5a_branch1"));
+
+        ComputationGraph target = Backbone.RESNET50.classifier(32, 32, 3, 1000, 42);
+        KerasWeights.Report report = weights.loadInto(target);
+        assertEquals(107, report.loaded().size(), report.toString());
+        assertTrue(report.renumbering().startsWith("Keras 2.2's ResNet50 names read as Keras 2.3's (107 layers"),
+                report.renumbering());
+        assertEquals(source.params(), target.params());
+        assertTrue(KerasLayerNames.keras22ResNet50Names(java.util.Set.of("res2a_branch2a"),
+                java.util.Set.of("res2a_branch2a")).isEmpty(), "a network with the old names needs no renaming");
     }
 
     @Test
