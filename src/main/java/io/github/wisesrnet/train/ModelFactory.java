@@ -8,8 +8,12 @@ import io.github.wisesrnet.backbones.KerasWeights;
 import io.github.wisesrnet.data.ClassificationData;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
-import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.nd4j.linalg.learning.config.IUpdater;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,14 +45,34 @@ public final class ModelFactory {
         return withUpdater(net, config);
     }
 
-    /** The same network with the recipe's updater (and learning-rate schedule) on every layer. */
+    /**
+     * The same network (a new instance with the same parameters, no updater state) with the recipe's updater (and
+     * learning-rate schedule) and seed on every layer. The configuration is cloned and edited rather than rebuilt with
+     * DL4J's {@code TransferLearning}: in DL4J 1.0.0-M2.1 both the rebuild and {@code MergeVertex.clone()} lose the
+     * concatenation axis that NHWC merge vertices were given (DenseNet's and InceptionV3's concatenations then fail),
+     * so the axis is copied back.
+     */
     public static ComputationGraph withUpdater(ComputationGraph net, TrainingConfig config) {
-        ComputationGraph updated = new TransferLearning.GraphBuilder(net)
-                .fineTuneConfiguration(new FineTuneConfiguration.Builder()
-                        .updater(config.updater())
-                        .seed(config.seed())
-                        .build())
-                .build();
+        ComputationGraphConfiguration conf = net.getConfiguration().clone();
+        net.getConfiguration().getVertices().forEach((name, vertex) -> {
+            if (vertex instanceof MergeVertex merge) {
+                MergeVertex copy = (MergeVertex) conf.getVertices().get(name);
+                copy.setMergeAxis(merge.getMergeAxis());
+                copy.setModified(merge.isModified());
+            }
+        });
+        IUpdater updater = config.updater();
+        for (GraphVertex vertex : conf.getVertices().values()) {
+            if (vertex instanceof LayerVertex layerVertex) {
+                layerVertex.getLayerConf().setSeed(config.seed());
+                if (layerVertex.getLayerConf().getLayer() instanceof BaseLayer layer) {
+                    layer.setIUpdater(updater.clone());
+                    layer.setBiasUpdater(null); // biases follow the weights' updater
+                }
+            }
+        }
+        ComputationGraph updated = new ComputationGraph(conf);
+        updated.init(net.params().dup(), false);
         io.github.wisesrnet.OneDnnHelpers.removeUnreliable(updated);
         return updated;
     }
