@@ -66,8 +66,9 @@ public final class KerasWeights {
     /**
      * Reads every weight of a Keras 2 HDF5 file ({@code save_weights} or whole-model {@code save}).
      *
-     * @throws IOException              if the file is missing or unreadable
-     * @throws IllegalArgumentException if it is not an HDF5 file or holds no Keras 2 weights
+     * @throws IOException              if the file is missing or cannot be opened
+     * @throws IllegalArgumentException if it is a directory, not an HDF5 file, a damaged or incomplete HDF5 file, or
+     *                                  holds no Keras 2 weights
      * @throws IllegalStateException    if DL4J's Keras model import is not on the classpath
      */
     public static KerasWeights read(Path file) throws IOException {
@@ -184,7 +185,7 @@ public final class KerasWeights {
             }
         }
         Report report = new Report(file, loaded, keptInitialized, skipped, renumbered);
-        log.info("{}", report);
+        log.debug("{}", report);
         return report;
     }
 
@@ -196,7 +197,7 @@ public final class KerasWeights {
                 .append(" layers with weights.");
         if (matched == 0) {
             sb.append(" No layer names match: the file is for another architecture, or the network's layers do not"
-                    + " carry Keras's names (build it with io.github.wisesrnet.backbones.Backbone).");
+                    + " carry Keras's names.");
         }
         if (!holes.isEmpty()) {
             sb.append("\n  Network layers not in the file, with loaded layers after them (").append(holes.size())

@@ -66,7 +66,9 @@ final class KerasWeightsFile {
             if (e instanceof IllegalArgumentException) {
                 throw e;
             }
-            throw new IOException("Cannot read the HDF5 file " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("Cannot read the HDF5 file " + file + " (" + Files.size(file)
+                    + " bytes): " + e.getMessage() + ". The file is damaged or incomplete, e.g. an interrupted download:"
+                    + " download it again (Keras's ImageNet files are 30-100 MB).", e);
         }
         if (layers.isEmpty()) {
             throw new IllegalArgumentException(file + " is an HDF5 file but holds no Keras weights (no layer group"
@@ -131,6 +133,9 @@ final class KerasWeightsFile {
     }
 
     private static void checkSignature(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a directory, not a Keras weights file.");
+        }
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null, "no Keras weights file there");
         }

@@ -49,7 +49,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--seeds", paramLabel = "LIST",
             description = "Comma-separated seeds, e.g. 1,2,3: every head is trained once per seed (a seed gives"
                     + " every head the same backbone initialization, batches and augmentation), and the table adds"
-                    + " mean, spread and the paired difference to GAP with a 95% interval. Replaces --seed; the data"
+                    + " mean, spread and the paired difference to GAP with a 95%% interval. Replaces --seed; the data"
                     + " (generated set, --test-fraction split) comes from the first seed. Default: --seed alone.")
     String seeds;
 
@@ -86,7 +86,9 @@ final class CompareCommand implements Callable<Integer> {
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
         Instant started = Instant.now();
         DataSpec spec = dataOptions.spec(config.seed(), trainingOptions.defaultPreprocessing(backbone));
-        trainingOptions.checkWeights(backbone, spec.preprocessing());
+        if (!resume) { // a resumed run continues from its checkpoints; the weights file is not needed
+            trainingOptions.checkWeights(backbone, spec.preprocessing());
+        }
         ClassificationData data = spec.load(dataOptions.workers());
         System.out.println("Data: " + data.description());
         System.out.println("Backbone: " + backbone.cliName() + ", input " + data.height() + "x" + data.width()
@@ -118,7 +120,8 @@ final class CompareCommand implements Callable<Integer> {
             System.out.println(SeedStatistics.of(results).toText());
         }
         ReportMetadata meta = new ReportMetadata("GAP vs Wise-SrNet: " + runName, data.description(),
-                backbone.cliName(), data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(),
+                backbone.cliName() + (config.kerasWeights() == null ? ""
+                        : " (from " + Path.of(config.kerasWeights()).getFileName() + ")"), data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(),
                 config.describe(), command, ReportMetadata.describeMachine(), started, data.skippedFiles());
         ReportFiles files = ComparisonReport.write(reportDir, meta, results, sample);
         if (!data.skippedFiles().isEmpty()) {

@@ -49,7 +49,9 @@ final class TrainCommand implements Callable<Integer> {
         TrainingConfig config = trainingOptions.config(dataOptions.images());
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
         DataSpec spec = dataOptions.spec(config.seed(), trainingOptions.defaultPreprocessing(backbone));
-        trainingOptions.checkWeights(backbone, spec.preprocessing());
+        if (!resume) { // a resumed run continues from its checkpoint; the weights file is not needed
+            trainingOptions.checkWeights(backbone, spec.preprocessing());
+        }
         ClassificationData data = spec.load(dataOptions.workers());
         Path modelDir = models != null ? models : Path.of("models", name);
         System.out.println("Data: " + data.description());

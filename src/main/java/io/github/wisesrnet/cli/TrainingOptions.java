@@ -50,10 +50,10 @@ final class TrainingOptions {
     String headInit;
 
     @Option(names = "--weights", paramLabel = "FILE",
-            description = "Start the backbone from a Keras weights file (HDF5), e.g. Keras's ImageNet weights"
-                    + " <backbone>_weights_tf_dim_ordering_tf_kernels_notop.h5; the head starts from its own"
-                    + " initialization. Needs --backbone resnet50, inception-v3, densenet121, densenet169 or"
-                    + " xception. Default preprocessing becomes the one the weights were trained with.")
+            description = "Start the backbone from a Keras weights file (HDF5), such as Keras's ImageNet weights"
+                    + " (README: Pretrained backbones); the head starts from its own initialization. Needs"
+                    + " --backbone resnet50, inception-v3, densenet121, densenet169 or xception. The default"
+                    + " preprocessing becomes the one the weights were trained with.")
     java.nio.file.Path weights;
 
     /** The preprocessing when --preprocessing is not given: the Keras mode the weights expect, else the paper's. */
@@ -61,10 +61,11 @@ final class TrainingOptions {
         return weights == null ? "caffe" : kerasBackbone(backbone).kerasPreprocessing();
     }
 
-    private static Backbone kerasBackbone(Backbone backbone) {
+    private Backbone kerasBackbone(Backbone backbone) {
         if (backbone.kerasImageNetWeights(false).isEmpty()) {
-            throw new IllegalArgumentException("--weights needs one of the Keras backbones (resnet50, inception-v3,"
-                    + " densenet121, densenet169, xception); " + backbone.cliName() + " is not one.");
+            throw new IllegalArgumentException("--weights needs one of the Keras backbones: choose it with --backbone"
+                    + " (resnet50, inception-v3, densenet121, densenet169, xception); " + backbone.cliName()
+                    + (this.backbone == null ? " (the default)" : "") + " is not one.");
         }
         return backbone;
     }
@@ -79,8 +80,14 @@ final class TrainingOptions {
         }
         kerasBackbone(backbone);
         int min = backbone.minimumInputSize();
-        io.github.wisesrnet.backbones.KerasWeights.Report report = io.github.wisesrnet.backbones.KerasWeights
-                .read(weights).loadInto(backbone.featureExtractor(min, min, 3));
+        io.github.wisesrnet.backbones.KerasWeights.Report report;
+        try {
+            report = io.github.wisesrnet.backbones.KerasWeights.read(weights).loadInto(
+                    backbone.featureExtractor(min, min, 3));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "\nIs " + weights.getFileName() + " a weights file"
+                    + " for " + backbone.cliName() + "? Choose the backbone it belongs to with --backbone.", e);
+        }
         System.out.println("Backbone weights: " + report);
         String expected = backbone.kerasPreprocessing();
         if (io.github.wisesrnet.data.Preprocessing.fromName(preprocessing)
@@ -98,6 +105,7 @@ final class TrainingOptions {
         int n = epochs != null ? epochs : (images ? 20 : 6);
         int batch = batchSize != null ? batchSize : (images ? 70 : 32);
         return new TrainingConfig(n, batch, Optimizer.fromName(optimizer), learningRate, momentum, decay,
-                decayEvery, seed, HeadInit.fromName(headInit), weights == null ? null : weights.toString());
+                decayEvery, seed, HeadInit.fromName(headInit),
+                weights == null ? null : weights.toAbsolutePath().normalize().toString());
     }
 }

@@ -90,8 +90,8 @@ public enum Preprocessing {
      *
      * @param rgb    float batch {@code [n, 3, h, w]} (NCHW) or {@code [n, h, w, 3]} (NHWC); may be modified in place
      * @param format layout of {@code rgb}
-     * @return the preprocessed batch, same shape: {@code rgb} itself (UNIT, SYMMETRIC) or a new array (CAFFE);
-     *         always use the returned array
+     * @return the preprocessed batch, same shape: {@code rgb} itself (UNIT, SYMMETRIC, TORCH) or a new array
+     *         (CAFFE); always use the returned array
      */
     public INDArray apply(INDArray rgb, CNN2DFormat format) {
         requireImageBatch(rgb, format);

@@ -107,7 +107,8 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         differ(out, "decay interval", decayEveryEpochs, other.decayEveryEpochs);
         differ(out, "seed", seed, other.seed);
         differ(out, "head init", headInit.cliName(), other.headInit.cliName());
-        differ(out, "Keras weights", String.valueOf(kerasWeights), String.valueOf(other.kerasWeights));
+        differ(out, "Keras weights", java.util.Objects.toString(kerasWeights, "none"),
+                java.util.Objects.toString(other.kerasWeights, "none"));
         return out;
     }
 

@@ -139,6 +139,18 @@ class KerasWeightsTest {
         assertTrue(e.getMessage().contains("zip archive"), e.getMessage());
 
         assertThrows(java.nio.file.NoSuchFileException.class, () -> KerasWeights.read(dir.resolve("missing.h5")));
+        e = assertThrows(IllegalArgumentException.class, () -> KerasWeights.read(dir));
+        assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
+
+        // an interrupted download: the HDF5 signature, then the file stops
+        Path whole = dir.resolve("whole.h5");
+        KerasExport.of(Backbone.RESNET50.featureExtractor(32, 32, 3, 7), false, UnaryOperator.identity())
+                .write(whole, false);
+        byte[] bytes = Files.readAllBytes(whole);
+        Path truncated = Files.write(dir.resolve("truncated.h5"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        e = assertThrows(IllegalArgumentException.class, () -> KerasWeights.read(truncated));
+        assertTrue(e.getMessage().contains("damaged or incomplete") && e.getMessage().contains(
+                "(" + bytes.length / 2 + " bytes)"), e.getMessage());
     }
 
     /** Xception's weights into ResNet50: no layer matches; the message says so and names file layers. */

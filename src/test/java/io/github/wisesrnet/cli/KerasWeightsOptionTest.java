@@ -49,6 +49,24 @@ class KerasWeightsOptionTest {
             assertTrue(source.getLayer(layer).getParam("W").equalsWithEps(trained.getLayer(layer).getParam("W"),
                     1e-6), layer + " must start from the file");
         }
+
+        // --resume: the same file (however written) continues without needing it; none, or another, is refused
+        String[] resume = {"train", "--data", data.toString(), "--backbone", "resnet50", "--size", "32", "--epochs",
+                "2", "--batch", "4", "--lr", "1e-12", "--preprocessing", "0-1", "--models", models.toString(),
+                "--resume"};
+        CommandLineTest.Result without = run(resume);
+        assertEquals(Main.EXIT_USAGE, without.exitCode(), without.out());
+        assertTrue(without.err().contains("Keras weights: " + weights.toAbsolutePath() + ", not none"), without.err());
+        Files.move(weights, dir.resolve("moved.h5"));
+        CommandLineTest.Result resumed = run(concat(resume, "--weights",
+                dir.resolve("sub").resolve("..").resolve("resnet50_notop.h5").toString()));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+    }
+
+    private static String[] concat(String[] args, String... more) {
+        String[] out = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, out, args.length, more.length);
+        return out;
     }
 
     @Test
