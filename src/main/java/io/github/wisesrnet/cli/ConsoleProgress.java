@@ -41,7 +41,7 @@ final class ConsoleProgress implements ProgressReporter {
     public void examplesDone(long examples, double runningLoss) {
         if (bar != null) {
             bar.stepBy(examples);
-            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", runningLoss));
+            bar.setExtraMessage(Double.isNaN(runningLoss) ? "" : String.format(Locale.ROOT, " loss %.4f", runningLoss));
         }
     }
 
@@ -55,8 +55,9 @@ final class ConsoleProgress implements ProgressReporter {
 
     @Override
     public void epochFinished(EpochMetrics m) {
-        System.out.printf(Locale.ROOT, "%s epoch %d: train loss %.4f acc %.2f%% |%s test loss %.4f top-1 %.2f%%%s |"
-                        + " %.0f s, %.0f img/s%n", runLabel, m.epoch(), m.trainLoss(), 100 * m.trainAccuracy(),
+        System.out.printf(Locale.ROOT, "%s epoch %d: train loss %.4f acc %s |%s test loss %.4f top-1 %.2f%%%s |"
+                        + " %.0f s, %.0f img/s%n", runLabel, m.epoch(), m.trainLoss(),
+                Double.isNaN(m.trainAccuracy()) ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * m.trainAccuracy()),
                 m.hasValidation() ? String.format(Locale.ROOT, " val loss %.4f top-1 %.2f%% |", m.valLoss(),
                         100 * m.valTop1()) : "",
                 m.testLoss(), 100 * m.testTop1(),

@@ -3,6 +3,7 @@ package io.github.wisesrnet.cli;
 import io.github.wisesrnet.layers.HeadInit;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.train.Optimizer;
+import io.github.wisesrnet.train.ParallelTraining;
 import io.github.wisesrnet.train.TrainingConfig;
 import picocli.CommandLine.Option;
 
@@ -97,6 +98,17 @@ final class TrainingOptions {
         }
     }
 
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "Train with N workers on this machine (DL4J's ParallelWrapper, parameter averaging): one per"
+                    + " GPU with the cuda backend, or CPU workers. Each worker takes its own batch of --batch"
+                    + " examples. Default: one worker.")
+    Integer parallel;
+
+    @Option(names = "--averaging-frequency", paramLabel = "ROUNDS",
+            description = "With --parallel: average the workers' parameters every ROUNDS rounds (one batch per"
+                    + " worker each). Default: 1.")
+    Integer averagingFrequency;
+
     Backbone backbone(boolean images) {
         return backbone == null ? (images ? Backbone.SMALL_CNN : Backbone.TINY) : Backbone.fromName(backbone);
     }
@@ -106,6 +118,17 @@ final class TrainingOptions {
         int batch = batchSize != null ? batchSize : (images ? 70 : 32);
         return new TrainingConfig(n, batch, Optimizer.fromName(optimizer), learningRate, momentum, decay,
                 decayEvery, seed, HeadInit.fromName(headInit),
-                weights == null ? null : weights.toAbsolutePath().normalize().toString());
+                weights == null ? null : weights.toAbsolutePath().normalize().toString(),
+                parallelTraining());
+    }
+
+    private ParallelTraining parallelTraining() {
+        if (parallel == null) {
+            if (averagingFrequency != null) {
+                throw new IllegalArgumentException("--averaging-frequency needs --parallel N.");
+            }
+            return null;
+        }
+        return new ParallelTraining(parallel, averagingFrequency == null ? 1 : averagingFrequency);
     }
 }

@@ -170,12 +170,12 @@ final class TrainingCharts {
                 ys.add(y);
             }
         }
+        if (xs.isEmpty()) { // not measured (training accuracy of parallel runs) or never finite
+            return;
+        }
         if (xs.size() < epochs.size()) {
             log.warn("Series '{}' has {} non-finite values out of {}; they are left out of the chart", name,
                     epochs.size() - xs.size(), epochs.size());
-        }
-        if (xs.isEmpty()) {
-            return;
         }
         XYSeries series = chart.addSeries(name, xs, ys);
         series.setLineColor(colour);

@@ -53,7 +53,9 @@ public final class Trainer {
             return record;
         }
         TrainAccuracyListener accuracy = new TrainAccuracyListener(net);
-        net.addListeners(accuracy);
+        if (config.parallel() == null) {
+            net.addListeners(accuracy);
+        }
         try {
             for (int epoch = done + 1; epoch <= config.epochs(); epoch++) {
                 EpochMetrics metrics = runEpoch(net, data, epoch, accuracy);
@@ -93,7 +95,16 @@ public final class Trainer {
         long examples = 0;
         progress.phaseStarted("train", epoch, config.epochs(), data.trainSize());
         DataSetIterator train = data.train(config.batchSize(), config.seed(), epoch);
-        while (train.hasNext()) {
+        if (config.parallel() != null) {
+            ParallelEpoch.Result result = ParallelEpoch.fit(net, train, config.parallel(), progress);
+            if (!Double.isFinite(result.meanLoss())) {
+                throw diverged(epoch, "after " + result.examples() + " examples: the loss became "
+                        + result.meanLoss(), learningRate);
+            }
+            lossSum = result.meanLoss() * result.examples();
+            examples = result.examples();
+        }
+        while (config.parallel() == null && train.hasNext()) {
             DataSet batch = train.next();
             accuracy.expect(batch.getLabels());
             net.fit(batch);
@@ -122,7 +133,9 @@ public final class Trainer {
             throw diverged(epoch, "at its end: the network's outputs became NaN", learningRate);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new EpochMetrics(epoch, learningRate, lossSum / examples, accuracy.accuracy(), test.loss(),
+        // Parallel workers train copies of the network, whose forward passes this listener does not see.
+        double trainAccuracy = config.parallel() == null ? accuracy.accuracy() : Double.NaN;
+        return new EpochMetrics(epoch, learningRate, lossSum / examples, trainAccuracy, test.loss(),
                 test.eval().accuracy(), test.top5(), test.perClass(), test.confusion(), seconds,
                 examples / trainSeconds, validation == null ? null : validation.loss(),
                 validation == null ? null : validation.eval().accuracy());

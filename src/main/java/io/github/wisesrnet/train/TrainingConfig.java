@@ -24,9 +24,12 @@ import org.nd4j.linalg.schedule.StepSchedule;
  *                             written before this option read as the paper's)
  * @param kerasWeights         Keras weights file the backbone starts from (e.g. ImageNet weights), or null for a
  *                             backbone initialized from the seed
+ * @param parallel             several workers on this machine, or null for one (run records written before this
+ *                             option read as one)
  */
 public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, double learningRate, double momentum,
-        double decayRate, int decayEveryEpochs, long seed, HeadInit headInit, String kerasWeights) {
+        double decayRate, int decayEveryEpochs, long seed, HeadInit headInit, String kerasWeights,
+        ParallelTraining parallel) {
 
     public TrainingConfig {
         headInit = headInit == null ? HeadInit.PAPER : headInit;
@@ -52,28 +55,34 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
 
     /** The paper's recipe for the given number of epochs and seed. */
     public static TrainingConfig paper(int epochs, long seed) {
-        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER, null);
+        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER, null, null);
     }
 
     public TrainingConfig withEpochs(int newEpochs) {
         return new TrainingConfig(newEpochs, batchSize, optimizer, learningRate, momentum, decayRate,
-                decayEveryEpochs, seed, headInit, kerasWeights);
+                decayEveryEpochs, seed, headInit, kerasWeights, parallel);
     }
 
     public TrainingConfig withSeed(long newSeed) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                newSeed, headInit, kerasWeights);
+                newSeed, headInit, kerasWeights, parallel);
     }
 
     public TrainingConfig withHeadInit(HeadInit newHeadInit) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, newHeadInit, kerasWeights);
+                seed, newHeadInit, kerasWeights, parallel);
+    }
+
+    /** This configuration trained by several workers (null: one). */
+    public TrainingConfig withParallel(ParallelTraining newParallel) {
+        return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
+                seed, headInit, kerasWeights, newParallel);
     }
 
     /** This configuration with the backbone starting from a Keras weights file (null: from the seed). */
     public TrainingConfig withKerasWeights(String file) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, headInit, file);
+                seed, headInit, file, parallel);
     }
 
     /** Learning rate in 0-based epoch {@code epochIndex}: staircase decay. */
@@ -109,6 +118,8 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         differ(out, "head init", headInit.cliName(), other.headInit.cliName());
         differ(out, "Keras weights", java.util.Objects.toString(kerasWeights, "none"),
                 java.util.Objects.toString(other.kerasWeights, "none"));
+        differ(out, "parallel training", parallel == null ? "one worker" : parallel.describe(),
+                other.parallel == null ? "one worker" : other.parallel.describe());
         return out;
     }
 
@@ -124,6 +135,7 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         return opt + ", lr " + learningRate + " x " + decayRate + " every " + decayEveryEpochs + " epochs, batch "
                 + batchSize + ", " + epochs + " epochs, seed " + seed
                 + (headInit == HeadInit.PAPER ? "" : ", head init " + headInit.cliName())
-                + (kerasWeights == null ? "" : ", backbone from " + java.nio.file.Path.of(kerasWeights).getFileName());
+                + (kerasWeights == null ? "" : ", backbone from " + java.nio.file.Path.of(kerasWeights).getFileName())
+                + (parallel == null ? "" : ", " + parallel.describe());
     }
 }
