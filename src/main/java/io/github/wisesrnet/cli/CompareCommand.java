@@ -85,6 +85,12 @@ final class CompareCommand implements Callable<Integer> {
         boolean severalSeeds = seedList.size() > 1;
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
         Instant started = Instant.now();
+        if (config.spark() != null) { // before any data is read or any folder written
+            config.spark().check();
+        }
+        if (config.parallel() != null) {
+            config.parallel().check();
+        }
         DataSpec spec = dataOptions.spec(config.seed(), trainingOptions.defaultPreprocessing(backbone));
         if (!resume) { // a resumed run continues from its checkpoints; the weights file is not needed
             trainingOptions.checkWeights(backbone, spec.preprocessing());

@@ -48,6 +48,12 @@ final class TrainCommand implements Callable<Integer> {
         Head chosen = Head.fromName(head);
         TrainingConfig config = trainingOptions.config(dataOptions.images());
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
+        if (config.spark() != null) { // before any data is read or any folder written
+            config.spark().check();
+        }
+        if (config.parallel() != null) {
+            config.parallel().check();
+        }
         DataSpec spec = dataOptions.spec(config.seed(), trainingOptions.defaultPreprocessing(backbone));
         if (!resume) { // a resumed run continues from its checkpoint; the weights file is not needed
             trainingOptions.checkWeights(backbone, spec.preprocessing());

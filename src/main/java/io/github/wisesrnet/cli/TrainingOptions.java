@@ -4,6 +4,7 @@ import io.github.wisesrnet.layers.HeadInit;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.train.Optimizer;
 import io.github.wisesrnet.train.ParallelTraining;
+import io.github.wisesrnet.train.SparkTraining;
 import io.github.wisesrnet.train.TrainingConfig;
 import picocli.CommandLine.Option;
 
@@ -105,9 +106,19 @@ final class TrainingOptions {
     Integer parallel;
 
     @Option(names = "--averaging-frequency", paramLabel = "ROUNDS",
-            description = "With --parallel: average the workers' parameters every ROUNDS rounds (one batch per"
-                    + " worker each). Default: 1.")
+            description = "With --parallel or --spark: average the workers' parameters every ROUNDS rounds (one"
+                    + " batch per worker each). Default: 1.")
     Integer averagingFrequency;
+
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Train on Apache Spark with DL4J's Spark module (parameter averaging): local[N] (N worker"
+                    + " threads in this JVM), spark://host:port, yarn, ... See README, \"Training on a cluster\".")
+    String spark;
+
+    @Option(names = "--spark-export-dir", paramLabel = "DIR",
+            description = "With --spark: where the driver writes each epoch's batches for the executors; a folder every"
+                    + " executor can read (required unless the master is local[N]). Default: a temporary folder.")
+    java.nio.file.Path sparkExportDir;
 
     Backbone backbone(boolean images) {
         return backbone == null ? (images ? Backbone.SMALL_CNN : Backbone.TINY) : Backbone.fromName(backbone);
@@ -119,13 +130,24 @@ final class TrainingOptions {
         return new TrainingConfig(n, batch, Optimizer.fromName(optimizer), learningRate, momentum, decay,
                 decayEvery, seed, HeadInit.fromName(headInit),
                 weights == null ? null : weights.toAbsolutePath().normalize().toString(),
-                parallelTraining());
+                parallelTraining(), sparkTraining());
+    }
+
+    private SparkTraining sparkTraining() {
+        if (spark == null) {
+            if (sparkExportDir != null) {
+                throw new IllegalArgumentException("--spark-export-dir needs --spark MASTER.");
+            }
+            return null;
+        }
+        return new SparkTraining(spark, averagingFrequency == null ? 1 : averagingFrequency,
+                sparkExportDir == null ? null : sparkExportDir.toAbsolutePath().normalize().toString());
     }
 
     private ParallelTraining parallelTraining() {
         if (parallel == null) {
-            if (averagingFrequency != null) {
-                throw new IllegalArgumentException("--averaging-frequency needs --parallel N.");
+            if (averagingFrequency != null && spark == null) {
+                throw new IllegalArgumentException("--averaging-frequency needs --parallel N or --spark MASTER.");
             }
             return null;
         }

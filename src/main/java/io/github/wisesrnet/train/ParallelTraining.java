@@ -23,6 +23,21 @@ public record ParallelTraining(int workers, int averagingFrequency) {
         }
     }
 
+    /**
+     * Checks that DL4J's ParallelWrapper is on the classpath.
+     *
+     * @throws IllegalArgumentException naming the dependency to add
+     */
+    public void check() {
+        try {
+            Class.forName("org.deeplearning4j.parallelism.ParallelWrapper", false,
+                    ParallelTraining.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("Training with several workers needs DL4J's ParallelWrapper: add the"
+                    + " dependency org.deeplearning4j:deeplearning4j-parallel-wrapper (the DL4J version you use).", e);
+        }
+    }
+
     /** One phrase for logs and reports. */
     public String describe() {
         return workers + " workers (ParallelWrapper), parameters averaged every "

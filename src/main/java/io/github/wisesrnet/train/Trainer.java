@@ -53,12 +53,17 @@ public final class Trainer {
             return record;
         }
         TrainAccuracyListener accuracy = new TrainAccuracyListener(net);
-        if (config.parallel() == null) {
+        boolean distributed = config.parallel() != null || config.spark() != null;
+        if (!distributed) {
             net.addListeners(accuracy);
         }
+        if (config.parallel() != null) {
+            config.parallel().check();
+        }
+        SparkSession spark = config.spark() == null ? null : SparkSession.start(config.spark(), config.seed());
         try {
             for (int epoch = done + 1; epoch <= config.epochs(); epoch++) {
-                EpochMetrics metrics = runEpoch(net, data, epoch, accuracy);
+                EpochMetrics metrics = runEpoch(net, data, epoch, accuracy, spark);
                 boolean best = record.isNewBest(metrics);
                 record = record.withEpoch(metrics);
                 if (checkpoints != null) {
@@ -80,12 +85,15 @@ public final class Trainer {
             throw new TrainingDivergedException(e.getMessage() + " " + kept, e.epoch());
         } finally {
             net.getListeners().remove(accuracy);
+            if (spark != null) {
+                spark.close();
+            }
         }
         return record;
     }
 
     private EpochMetrics runEpoch(ComputationGraph net, ClassificationData data, int epoch,
-            TrainAccuracyListener accuracy) {
+            TrainAccuracyListener accuracy, SparkSession spark) {
         long start = System.nanoTime();
         double learningRate = config.learningRateAt(epoch - 1);
         // Seeded per epoch so that dropout masks repeat for the same seed, also when resuming.
@@ -103,8 +111,16 @@ public final class Trainer {
             }
             lossSum = result.meanLoss() * result.examples();
             examples = result.examples();
+        } else if (spark != null) {
+            SparkSession.Result result = spark.fitEpoch(net, train, config.batchSize(), epoch, progress);
+            if (!Double.isFinite(result.score())) {
+                throw diverged(epoch, "after " + result.examples() + " examples: the loss became " + result.score(),
+                        learningRate);
+            }
+            lossSum = result.score() * result.examples();
+            examples = result.examples();
         }
-        while (config.parallel() == null && train.hasNext()) {
+        while (config.parallel() == null && spark == null && train.hasNext()) {
             DataSet batch = train.next();
             accuracy.expect(batch.getLabels());
             net.fit(batch);
@@ -134,7 +150,7 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         // Parallel workers train copies of the network, whose forward passes this listener does not see.
-        double trainAccuracy = config.parallel() == null ? accuracy.accuracy() : Double.NaN;
+        double trainAccuracy = config.parallel() == null && spark == null ? accuracy.accuracy() : Double.NaN;
         return new EpochMetrics(epoch, learningRate, lossSum / examples, trainAccuracy, test.loss(),
                 test.eval().accuracy(), test.top5(), test.perClass(), test.confusion(), seconds,
                 examples / trainSeconds, validation == null ? null : validation.loss(),

@@ -26,13 +26,18 @@ import org.nd4j.linalg.schedule.StepSchedule;
  *                             backbone initialized from the seed
  * @param parallel             several workers on this machine, or null for one (run records written before this
  *                             option read as one)
+ * @param spark                training on Apache Spark, or null for this JVM (not with {@code parallel})
  */
 public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, double learningRate, double momentum,
         double decayRate, int decayEveryEpochs, long seed, HeadInit headInit, String kerasWeights,
-        ParallelTraining parallel) {
+        ParallelTraining parallel, SparkTraining spark) {
 
     public TrainingConfig {
         headInit = headInit == null ? HeadInit.PAPER : headInit;
+        if (parallel != null && spark != null) {
+            throw new IllegalArgumentException("Choose one way to distribute training: several workers on this machine"
+                    + " (--parallel) or Spark (--spark), not both.");
+        }
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
         }
@@ -55,34 +60,40 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
 
     /** The paper's recipe for the given number of epochs and seed. */
     public static TrainingConfig paper(int epochs, long seed) {
-        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER, null, null);
+        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER, null, null, null);
     }
 
     public TrainingConfig withEpochs(int newEpochs) {
         return new TrainingConfig(newEpochs, batchSize, optimizer, learningRate, momentum, decayRate,
-                decayEveryEpochs, seed, headInit, kerasWeights, parallel);
+                decayEveryEpochs, seed, headInit, kerasWeights, parallel, spark);
     }
 
     public TrainingConfig withSeed(long newSeed) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                newSeed, headInit, kerasWeights, parallel);
+                newSeed, headInit, kerasWeights, parallel, spark);
     }
 
     public TrainingConfig withHeadInit(HeadInit newHeadInit) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, newHeadInit, kerasWeights, parallel);
+                seed, newHeadInit, kerasWeights, parallel, spark);
     }
 
     /** This configuration trained by several workers (null: one). */
     public TrainingConfig withParallel(ParallelTraining newParallel) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, headInit, kerasWeights, newParallel);
+                seed, headInit, kerasWeights, newParallel, spark);
+    }
+
+    /** This configuration trained on Apache Spark (null: in this JVM). */
+    public TrainingConfig withSpark(SparkTraining newSpark) {
+        return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
+                seed, headInit, kerasWeights, parallel, newSpark);
     }
 
     /** This configuration with the backbone starting from a Keras weights file (null: from the seed). */
     public TrainingConfig withKerasWeights(String file) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, headInit, file, parallel);
+                seed, headInit, file, parallel, spark);
     }
 
     /** Learning rate in 0-based epoch {@code epochIndex}: staircase decay. */
@@ -120,6 +131,8 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
                 java.util.Objects.toString(other.kerasWeights, "none"));
         differ(out, "parallel training", parallel == null ? "one worker" : parallel.describe(),
                 other.parallel == null ? "one worker" : other.parallel.describe());
+        differ(out, "Spark", spark == null ? "none" : spark.describe(),
+                other.spark == null ? "none" : other.spark.describe());
         return out;
     }
 
@@ -136,6 +149,7 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
                 + batchSize + ", " + epochs + " epochs, seed " + seed
                 + (headInit == HeadInit.PAPER ? "" : ", head init " + headInit.cliName())
                 + (kerasWeights == null ? "" : ", backbone from " + java.nio.file.Path.of(kerasWeights).getFileName())
-                + (parallel == null ? "" : ", " + parallel.describe());
+                + (parallel == null ? "" : ", " + parallel.describe())
+                + (spark == null ? "" : ", " + spark.describe());
     }
 }

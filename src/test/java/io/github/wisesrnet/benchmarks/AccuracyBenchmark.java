@@ -85,7 +85,7 @@ class AccuracyBenchmark {
                 data = seeded.load(Runtime.getRuntime().availableProcessors());
             }
             TrainingConfig config = new TrainingConfig(epochs, batch, io.github.wisesrnet.train.Optimizer.SGD,
-                    0.045, 0.9, 0.94, 2, seed, null, null, null);
+                    0.045, 0.9, 0.94, 2, seed, null, null, null, null);
             Comparison comparison = new Comparison(backbone, heads, config, null, false, "AccuracyBenchmark",
                     seeded);
             List<HeadResult> results = comparison.run(data, progress(seed));

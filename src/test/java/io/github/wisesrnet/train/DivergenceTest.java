@@ -27,7 +27,7 @@ class DivergenceTest {
     @Test
     void aNonFiniteLossStopsTheRunNamingTheEpochAndKeepsTheCheckpointOfTheEpochBefore(@TempDir Path dir)
             throws Exception {
-        TrainingConfig sane = new TrainingConfig(1, 16, Optimizer.SGD, 0.01, 0.9, 0.94, 2, 3, null, null, null);
+        TrainingConfig sane = new TrainingConfig(1, 16, Optimizer.SGD, 0.01, 0.9, 0.94, 2, 3, null, null, null, null);
         new Comparison(Backbone.TINY, List.of(Head.WISE_SRNET), sane, dir, false, "test", null)
                 .run(DATA, ProgressReporter.NONE);
         Checkpoints checkpoints = new Checkpoints(dir.resolve("wise-srnet"));
@@ -35,7 +35,7 @@ class DivergenceTest {
         byte[] best = Files.readAllBytes(checkpoints.best());
 
         // Resume with a learning rate so large that SGD overflows in the next epoch.
-        TrainingConfig exploding = new TrainingConfig(3, 16, Optimizer.SGD, 1e30, 0.9, 0.94, 2, 3, null, null, null);
+        TrainingConfig exploding = new TrainingConfig(3, 16, Optimizer.SGD, 1e30, 0.9, 0.94, 2, 3, null, null, null, null);
         RunRecord record = RunRecord.read(checkpoints.record());
         var net = ModelFactory.withUpdater(Checkpoints.load(checkpoints.last()), exploding);
         net.getConfiguration().setEpochCount(1); // the rebuilt graph starts counting again

@@ -36,7 +36,7 @@ class ModelFactoryTest {
                     size, 3, format);
             ComputationGraph net = WiseSrNet.attach(backbone.featureExtractor(input, 3), 4);
             TrainingConfig adam = new TrainingConfig(1, 2, Optimizer.ADAM, 1e-3, 0.9, 0.94, 2, 5, HeadInit.PAPER,
-                    null, null);
+                    null, null, null);
             ComputationGraph updated = ModelFactory.withUpdater(net, adam);
 
             INDArray x = format == CNN2DFormat.NCHW ? Nd4j.rand(DataType.FLOAT, 2, 3, size, size)

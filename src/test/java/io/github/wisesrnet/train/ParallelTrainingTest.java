@@ -29,7 +29,7 @@ class ParallelTrainingTest {
     @Test
     void twoWorkersLearnWhereThePatternIsWithWiseSrNetAndNotWithGap(@TempDir Path dir) throws Exception {
         TrainingConfig config = new TrainingConfig(5, 32, Optimizer.ADAM, 5e-3, 0.9, 1.0, 1, 123, HeadInit.PAPER,
-                null, new ParallelTraining(2, 1));
+                null, new ParallelTraining(2, 1), null);
         List<HeadResult> results = new Comparison(Backbone.TINY, List.of(Head.WISE_SRNET, Head.GAP), config, dir,
                 false, "test", null).run(DATA, ProgressReporter.NONE);
         double wise = results.get(0).best().testTop1();

@@ -23,7 +23,7 @@ class TrainingRoundTripTest {
     private static final SpatialPatternData DATA = new SpatialPatternData(
             new SpatialPatternDataSet(20, 1, 2, 4, false), 96, 48, 5, CNN2DFormat.NCHW);
     private static final TrainingConfig CONFIG = new TrainingConfig(3, 16, Optimizer.ADAM, 5e-3, 0.9, 0.94, 2, 11,
-            io.github.wisesrnet.layers.HeadInit.PAPER, null, null);
+            io.github.wisesrnet.layers.HeadInit.PAPER, null, null, null);
 
     @Test
     void resumedRunEqualsAnUninterruptedRunAndCheckpointsReproduceTheRecord(@TempDir Path dir) throws Exception {
