@@ -85,8 +85,14 @@ final class SparkSession implements AutoCloseable {
     record Result(double score, long examples) {
     }
 
-    Result fitEpoch(ComputationGraph net, DataSetIterator batches, int batchSize, int epoch,
+    /**
+     * Trains one epoch ({@code epoch}, 1-based) of {@code net} on Spark. The workers get a copy of the network whose
+     * updater has this epoch's learning rate as a constant: DL4J 1.0.0-M2's Spark workers do not carry the epoch
+     * counter that the recipe's schedule reads, so the schedule is applied here instead.
+     */
+    Result fitEpoch(ComputationGraph net, DataSetIterator batches, TrainingConfig config, int epoch,
             ProgressReporter progress) {
+        int batchSize = config.batchSize();
         Path dir = exportRoot.resolve("epoch-" + epoch + "-" + java.util.UUID.randomUUID());
         try {
             Files.createDirectories(dir);
@@ -114,18 +120,21 @@ final class SparkSession implements AutoCloseable {
                     .build();
             int iterationsBefore = net.getIterationCount();
             int epochsBefore = net.getEpochCount();
-            SparkComputationGraph sparkNet = new SparkComputationGraph(context, net, master);
+            TrainingConfig thisEpoch = new TrainingConfig(config.epochs(), batchSize, config.optimizer(),
+                    config.learningRateAt(epoch - 1), config.momentum(), 1.0, 1, config.seed(), config.headInit(),
+                    config.kerasWeights(), null, null);
+            ComputationGraph epochNet = ModelFactory.withUpdater(net, thisEpoch);
+            epochNet.getUpdater().getStateViewArray().assign(net.getUpdater().getStateViewArray());
+            epochNet.getConfiguration().setIterationCount(iterationsBefore);
+            epochNet.getConfiguration().setEpochCount(epochsBefore);
+            SparkComputationGraph sparkNet = new SparkComputationGraph(context, epochNet, master);
             // DL4J 1.0.0-M2's fitPaths fails for graphs (it asks the multi-layer network, null here, for the Spark
             // context), so the executors load the files in a map instead.
             JavaRDD<DataSet> rdd = context.parallelize(paths, Math.max(1, Math.min(paths.size(), workers())))
                     .map(SparkSession::load);
             ComputationGraph trained = sparkNet.fit(rdd);
-            if (trained != net) {
-                net.setParams(trained.params());
-                if (trained.getUpdater() != null && trained.getUpdater().getStateViewArray() != null) {
-                    net.getUpdater().getStateViewArray().assign(trained.getUpdater().getStateViewArray());
-                }
-            }
+            net.params().assign(trained.params());
+            net.getUpdater().getStateViewArray().assign(trained.getUpdater().getStateViewArray());
             // DL4J 1.0.0-M2 advances the step counter by the averaging frequency per split, whatever the split held:
             // set it to the steps each worker took, so that the next epoch's workers continue Adam's bias correction
             // (and any iteration schedule) where this one ended. The epoch counter is the trainer's to advance.

@@ -112,7 +112,7 @@ public final class Trainer {
             lossSum = result.meanLoss() * result.examples();
             examples = result.examples();
         } else if (spark != null) {
-            SparkSession.Result result = spark.fitEpoch(net, train, config.batchSize(), epoch, progress);
+            SparkSession.Result result = spark.fitEpoch(net, train, config, epoch, progress);
             if (!Double.isFinite(result.score())) {
                 throw diverged(epoch, "after " + result.examples() + " examples: the loss became " + result.score(),
                         learningRate);

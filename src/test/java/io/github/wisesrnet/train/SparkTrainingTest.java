@@ -55,27 +55,31 @@ class SparkTrainingTest {
 
     /**
      * One Spark worker with one averaging per epoch (an averaging frequency above the epoch's batches) takes the same
-     * steps as one machine: the parameters and Adam's state after an epoch are equal (measured: identical). With
-     * averaging after every batch, DL4J's Spark trainer deals the batches into splits at random (seeded), so the order,
-     * and with it the result, differs as for a reshuffled epoch.
+     * steps as one machine: with the paper's SGD, the parameters and the momentum state after two epochs are equal
+     * (measured: identical). With averaging after every batch, DL4J's Spark trainer deals the batches into splits at
+     * random (seeded), so the order, and with it the result, differs as for a reshuffled epoch. (With Adam the first
+     * epoch is identical too; later epochs drift slightly, as DL4J's Spark workers do not continue Adam's step counter
+     * exactly: 1.6% of the largest parameter after two epochs.)
      */
     @Test
-    void oneWorkerAveragingOncePerEpochMatchesOneMachine(@TempDir Path dir) throws Exception {
-        List<HeadResult> single = new Comparison(Backbone.TINY, List.of(Head.WISE_SRNET), config(1, null),
-                dir.resolve("single"), false, "test", null).run(DATA, ProgressReporter.NONE);
-        List<HeadResult> spark = new Comparison(Backbone.TINY, List.of(Head.WISE_SRNET),
-                config(1, new SparkTraining("local[1]", 1000, dir.resolve("export").toString())), dir.resolve("spark"),
+    void oneWorkerAveragingOncePerEpochMatchesOneMachineWithSgd(@TempDir Path dir) throws Exception {
+        TrainingConfig sgd = new TrainingConfig(2, 32, Optimizer.SGD, 5e-3, 0.9, 0.94, 1, 123, HeadInit.PAPER, null,
+                null, null);
+        List<HeadResult> single = new Comparison(Backbone.TINY, List.of(Head.WISE_SRNET), sgd, dir.resolve("single"),
                 false, "test", null).run(DATA, ProgressReporter.NONE);
+        List<HeadResult> spark = new Comparison(Backbone.TINY, List.of(Head.WISE_SRNET),
+                sgd.withSpark(new SparkTraining("local[1]", 1000, dir.resolve("export").toString())),
+                dir.resolve("spark"), false, "test", null).run(DATA, ProgressReporter.NONE);
         ComputationGraph a = Checkpoints.load(new Checkpoints(dir.resolve("single").resolve("wise-srnet")).last());
         ComputationGraph b = Checkpoints.load(new Checkpoints(dir.resolve("spark").resolve("wise-srnet")).last());
         double scale = a.params().amaxNumber().doubleValue();
         double difference = a.params().sub(b.params()).amaxNumber().doubleValue();
         org.slf4j.LoggerFactory.getLogger(SparkTrainingTest.class).info(
-                "one Spark worker vs one machine, 1 epoch: max parameter difference {} (largest parameter {})",
+                "one Spark worker vs one machine, SGD, 2 epochs: max parameter difference {} (largest parameter {})",
                 difference, scale);
         assertTrue(difference <= ONE_WORKER_TOLERANCE * scale, "difference " + difference + ", scale " + scale);
         assertTrue(a.getUpdater().getStateViewArray().equalsWithEps(b.getUpdater().getStateViewArray(),
-                ONE_WORKER_TOLERANCE), "Adam's state must come back from the worker");
+                ONE_WORKER_TOLERANCE), "the momentum state must come back from the worker");
         assertEquals(a.getIterationCount(), b.getIterationCount());
         assertEquals(single.get(0).last().testTop1(), spark.get(0).last().testTop1(), 1e-9);
         assertTrue(Files.isDirectory(dir.resolve("export")), "the export directory stays, emptied");
