@@ -32,6 +32,11 @@ final class SparkSession implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SparkSession.class);
 
+    /** What Spark needs opened on Java 17 (the tests and the launcher pass the same to the driver's JVM). */
+    static final List<String> JAVA_17_OPENS = List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");
+
     private final SparkTraining spark;
     private final long seed;
     private final JavaSparkContext context;
@@ -64,6 +69,13 @@ final class SparkSession implements AutoCloseable {
                 .set("spark.local.dir", root.resolve("spark-local").toString());
         if (spark.local()) {
             conf.set("spark.driver.host", "localhost").set("spark.driver.bindAddress", "127.0.0.1");
+        } else {
+            // Executors are JVMs of their own: they need Java 17's opened packages, and, unless spark-submit ships the
+            // application's jars, this JVM's classpath (the launcher's lib folder at the same path on every machine).
+            conf.setIfMissing("spark.executor.extraJavaOptions", String.join(" ", JAVA_17_OPENS));
+            if (!conf.contains("spark.jars")) {
+                conf.setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+            }
         }
         JavaSparkContext context = new JavaSparkContext(conf);
         context.hadoopConfiguration().set("hadoop.tmp.dir", root.resolve("hadoop").toString());
