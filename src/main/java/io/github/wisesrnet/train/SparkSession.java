@@ -37,6 +37,10 @@ final class SparkSession implements AutoCloseable {
             "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
             "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");
 
+    /** Called with the epoch's folder once its batches are written (tests simulate unreadable data with it). */
+    static java.util.function.Consumer<Path> afterExport = folder -> {
+    };
+
     private final SparkTraining spark;
     private final long seed;
     private final JavaSparkContext context;
@@ -144,7 +148,13 @@ final class SparkSession implements AutoCloseable {
             // context), so the executors load the files in a map instead.
             JavaRDD<DataSet> rdd = context.parallelize(paths, Math.max(1, Math.min(paths.size(), workers())))
                     .map(SparkSession::load);
-            ComputationGraph trained = sparkNet.fit(rdd);
+            afterExport.accept(dir);
+            ComputationGraph trained;
+            try {
+                trained = sparkNet.fit(rdd);
+            } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared
+                throw unreadable(e, dir);
+            }
             net.params().assign(trained.params());
             net.getUpdater().getStateViewArray().assign(trained.getUpdater().getStateViewArray());
             // DL4J 1.0.0-M2 advances the step counter by the averaging frequency per split, whatever the split held:
@@ -159,6 +169,32 @@ final class SparkSession implements AutoCloseable {
         } finally {
             deleteTree(dir);
         }
+    }
+
+    /**
+     * An executor that could not read a batch file gets a message about the export directory; other failures pass
+     * (checked ones wrapped). Spark reports a task's exception by its text, so the text is searched too.
+     */
+    private static RuntimeException unreadable(Exception e, Path dir) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String text = String.valueOf(t.getMessage());
+            if (t instanceof java.io.FileNotFoundException || t instanceof java.nio.file.NoSuchFileException
+                    || text.contains("FileNotFoundException") || text.contains("NoSuchFileException")) {
+                return new IllegalStateException("The Spark executors could not read the epoch's batches in " + dir
+                        + ": --spark-export-dir must be a folder every executor reads at the same path (a shared file"
+                        + " system such as NFS or HDFS). Spark said: " + firstLine(t.getMessage()), e);
+            }
+        }
+        return e instanceof RuntimeException r ? r
+                : new IllegalStateException("Training on Spark failed: " + firstLine(e.getMessage()), e);
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "";
+        }
+        int end = text.indexOf('\n');
+        return end < 0 ? text : text.substring(0, end);
     }
 
     /** Runs on the executors: one batch from its file. */

@@ -25,6 +25,14 @@ class SparkOptionTest {
         assertTrue(r.out().contains("Spark local[2], parameters averaged every batch per worker"), r.out());
         String runJson = Files.readString(dir.resolve("wise-srnet").resolve("run.json"));
         assertTrue(runJson.contains("\"spark\"") && runJson.contains("local[2]"), runJson);
+
+        String[] resume = concat(new String[]{"train", "--spark", "local[2]", "--models", dir.toString(), "--resume"},
+                SMALL);
+        resume[resume.length - 1] = "2"; // --epochs 2
+        CommandLineTest.Result resumed = run(resume);
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(Files.readString(dir.resolve("wise-srnet").resolve("run.json")).contains("\"epoch\" : 2"),
+                "the resumed run adds epoch 2");
     }
 
     @Test

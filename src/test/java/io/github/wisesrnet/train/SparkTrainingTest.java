@@ -120,6 +120,30 @@ class SparkTrainingTest {
                 l -> l.conf().getLayer() instanceof io.github.wisesrnet.layers.WiseSrLayer), "the head is a WiseSrLayer");
     }
 
+    /** Batches the executors cannot read (here: gone before they look) stop the run, naming the export directory. */
+    @Test
+    void unreadableBatchesNameTheExportDirectoryAndLeaveNoCheckpoint(@TempDir Path dir) {
+        SparkSession.afterExport = folder -> {
+            try (var files = Files.list(folder)) {
+                files.forEach(f -> f.toFile().delete());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new Comparison(Backbone.TINY,
+                    List.of(Head.WISE_SRNET), config(1, new SparkTraining("local[2]", 1, dir.resolve("export")
+                    .toString())), dir.resolve("models"), false, "test", null).run(DATA, ProgressReporter.NONE));
+            assertTrue(e.getMessage().contains("could not read the epoch's batches in " + dir.resolve("export"))
+                    && e.getMessage().contains("every executor reads at the same path"), e.getMessage());
+            assertTrue(!Files.exists(dir.resolve("models").resolve("wise-srnet").resolve("last.zip")),
+                    "no checkpoint from a failed first epoch");
+        } finally {
+            SparkSession.afterExport = folder -> {
+            };
+        }
+    }
+
     @Test
     void impossibleSettingsAreRefusedBeforeTraining(@TempDir Path dir) throws Exception {
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
