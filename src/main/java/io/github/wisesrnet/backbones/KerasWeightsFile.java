@@ -67,7 +67,8 @@ final class KerasWeightsFile {
                 throw e;
             }
             throw new IllegalArgumentException("Cannot read the HDF5 file " + file + " (" + Files.size(file)
-                    + " bytes): " + e.getMessage() + ". The file is damaged or incomplete, e.g. an interrupted download:"
+                    + " bytes): " + e.getMessage() + ". The file is damaged or incomplete, e.g. an interrupted"
+                    + " download:"
                     + " download it again (Keras's ImageNet files are 30-100 MB).", e);
         }
         if (layers.isEmpty()) {

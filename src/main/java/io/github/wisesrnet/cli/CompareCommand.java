@@ -85,16 +85,7 @@ final class CompareCommand implements Callable<Integer> {
         boolean severalSeeds = seedList.size() > 1;
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
         Instant started = Instant.now();
-        if (config.spark() != null) { // before any data is read or any folder written
-            config.spark().check();
-        }
-        if (config.parallel() != null) {
-            config.parallel().check();
-        }
-        DataSpec spec = dataOptions.spec(config.seed(), trainingOptions.defaultPreprocessing(backbone));
-        if (!resume) { // a resumed run continues from its checkpoints; the weights file is not needed
-            trainingOptions.checkWeights(backbone, spec.preprocessing());
-        }
+        DataSpec spec = trainingOptions.checkedDataSpec(dataOptions, config, backbone, resume);
         ClassificationData data = spec.load(dataOptions.workers());
         System.out.println("Data: " + data.description());
         System.out.println("Backbone: " + backbone.cliName() + ", input " + data.height() + "x" + data.width()
@@ -125,10 +116,10 @@ final class CompareCommand implements Callable<Integer> {
         if (severalSeeds) {
             System.out.println(SeedStatistics.of(results).toText());
         }
-        ReportMetadata meta = new ReportMetadata("GAP vs Wise-SrNet: " + runName, data.description(),
-                backbone.cliName() + (config.kerasWeights() == null ? ""
-                        : " (from " + Path.of(config.kerasWeights()).getFileName() + ")"), data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(),
-                config.describe(), command, ReportMetadata.describeMachine(), started, data.skippedFiles());
+        String backboneLine = backbone.cliName() + (config.kerasWeights() == null ? ""
+                : " (from " + Path.of(config.kerasWeights()).getFileName() + ")");
+        ReportMetadata meta = new ReportMetadata("GAP vs Wise-SrNet: " + runName, data.description(), backboneLine,
+                data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(), config.describe(), command, ReportMetadata.describeMachine(), started, data.skippedFiles());
         ReportFiles files = ComparisonReport.write(reportDir, meta, results, sample);
         if (!data.skippedFiles().isEmpty()) {
             System.out.println(data.skippedFiles().size() + " unreadable file(s) skipped; listed in "

@@ -48,16 +48,7 @@ final class TrainCommand implements Callable<Integer> {
         Head chosen = Head.fromName(head);
         TrainingConfig config = trainingOptions.config(dataOptions.images());
         Backbone backbone = trainingOptions.backbone(dataOptions.images());
-        if (config.spark() != null) { // before any data is read or any folder written
-            config.spark().check();
-        }
-        if (config.parallel() != null) {
-            config.parallel().check();
-        }
-        DataSpec spec = dataOptions.spec(config.seed(), trainingOptions.defaultPreprocessing(backbone));
-        if (!resume) { // a resumed run continues from its checkpoint; the weights file is not needed
-            trainingOptions.checkWeights(backbone, spec.preprocessing());
-        }
+        DataSpec spec = trainingOptions.checkedDataSpec(dataOptions, config, backbone, resume);
         ClassificationData data = spec.load(dataOptions.workers());
         Path modelDir = models != null ? models : Path.of("models", name);
         System.out.println("Data: " + data.description());

@@ -58,6 +58,26 @@ final class TrainingOptions {
                     + " preprocessing becomes the one the weights were trained with.")
     java.nio.file.Path weights;
 
+    /**
+     * What can be checked before any image is read or any folder written (Spark reachable, ParallelWrapper present,
+     * the weights file fits the backbone; the weights are not needed to resume), then the data's description, with
+     * the weights' preprocessing as default.
+     */
+    io.github.wisesrnet.data.DataSpec checkedDataSpec(DataOptions dataOptions, TrainingConfig config,
+            Backbone backbone, boolean resume) throws java.io.IOException {
+        if (config.spark() != null) {
+            config.spark().check();
+        }
+        if (config.parallel() != null) {
+            config.parallel().check();
+        }
+        io.github.wisesrnet.data.DataSpec spec = dataOptions.spec(config.seed(), defaultPreprocessing(backbone));
+        if (!resume) {
+            checkWeights(backbone, spec.preprocessing());
+        }
+        return spec;
+    }
+
     /** The preprocessing when --preprocessing is not given: the Keras mode the weights expect, else the paper's. */
     String defaultPreprocessing(Backbone backbone) {
         return weights == null ? "caffe" : kerasBackbone(backbone).kerasPreprocessing();

@@ -60,7 +60,8 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
 
     /** The paper's recipe for the given number of epochs and seed. */
     public static TrainingConfig paper(int epochs, long seed) {
-        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER, null, null, null);
+        return new TrainingConfig(epochs, 70, Optimizer.SGD, 0.045, 0.9, 0.94, 2, seed, HeadInit.PAPER, null, null,
+                null);
     }
 
     public TrainingConfig withEpochs(int newEpochs) {

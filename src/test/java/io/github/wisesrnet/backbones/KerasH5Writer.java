@@ -48,7 +48,7 @@ public final class KerasH5Writer {
         return this;
     }
 
-    /** Writes the file; {@code underModelWeights} puts the layers under the group {@code model_weights}, as model.save does. */
+    /** Writes the file; {@code underModelWeights} puts the layers under {@code model_weights}, as model.save does. */
     public void write(Path file, boolean underModelWeights) {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
             H5File h5 = new H5File(file.toString(), H5F_ACC_TRUNC());

@@ -137,7 +137,8 @@ class KerasLayoutCrossCheckTest {
     // Keras 2.2.4's model config JSON, as model.to_json() writes it.
 
     private static String modelConfig(List<String> layers) {
-        return "{\"class_name\": \"Model\", \"config\": {\"name\": \"model_1\", \"layers\": [" + String.join(", ", layers)
+        return "{\"class_name\": \"Model\", \"config\": {\"name\": \"model_1\", \"layers\": ["
+                + String.join(", ", layers)
                 + "], \"input_layers\": [[\"input_1\", 0, 0]], \"output_layers\": [[\"predictions\", 0, 0]]},"
                 + " \"keras_version\": \"2.2.4\", \"backend\": \"tensorflow\"}";
     }
