@@ -29,7 +29,11 @@ final class SummaryMarkdown {
         appendSetup(md, meta, SeedStatistics.of(results));
         appendResults(md, results);
         md.append("## Training curves\n\n");
-        md.append("![Test top-1 (solid) and train accuracy (dashed) per epoch](").append(accuracyFile).append(")\n\n");
+        boolean trainMeasured = results.stream().flatMap(r -> r.epochs().stream())
+                .anyMatch(e -> Double.isFinite(e.trainAccuracy()));
+        md.append(trainMeasured ? "![Test top-1 (solid) and train accuracy (dashed) per epoch]("
+                : "![Test top-1 per epoch (train accuracy is not measured with parallel or Spark training)](")
+                .append(accuracyFile).append(")\n\n");
         md.append("![Test loss (solid) and train loss (dashed) per epoch](").append(lossFile).append(")\n\n");
         appendPerClass(md, results, labels);
         if (!confusionFiles.isEmpty()) {

@@ -46,7 +46,10 @@ final class TrainingCharts {
 
     /** Test top-1 (solid) and training accuracy (dashed) in percent per epoch. */
     static void writeAccuracy(Path file, List<HeadResult> results) throws IOException {
-        XYChart chart = chart("Test top-1 (solid) and train accuracy (dashed)", "Accuracy (%)");
+        boolean trainMeasured = results.stream().flatMap(r -> r.epochs().stream())
+                .anyMatch(e -> Double.isFinite(e.trainAccuracy()));
+        XYChart chart = chart(trainMeasured ? "Test top-1 (solid) and train accuracy (dashed)"
+                : "Test top-1 (train accuracy not measured: parallel or Spark training)", "Accuracy (%)");
         addCurves(chart, results, e -> 100 * e.testTop1(), e -> 100 * e.trainAccuracy());
         save(chart, file);
     }

@@ -81,7 +81,20 @@ final class SparkSession implements AutoCloseable {
                 conf.setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"));
             }
         }
-        JavaSparkContext context = new JavaSparkContext(conf);
+        JavaSparkContext context;
+        try {
+            context = new JavaSparkContext(conf);
+        } catch (RuntimeException e) {
+            deleteTree(temporary ? root : root.resolve("spark-local"));
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.lang.reflect.InaccessibleObjectException) {
+                    throw new IllegalStateException("Spark cannot start on Java 17 without opened packages: run the"
+                            + " JVM with " + String.join(" ", JAVA_17_OPENS) + " (README, \"Training on a cluster\").",
+                            e);
+                }
+            }
+            throw e;
+        }
         context.hadoopConfiguration().set("hadoop.tmp.dir", root.resolve("hadoop").toString());
         log.info("Spark context started: {} ({} worker threads/executor cores by default parallelism)",
                 spark.master(), context.defaultParallelism());
@@ -149,12 +162,15 @@ final class SparkSession implements AutoCloseable {
             JavaRDD<DataSet> rdd = context.parallelize(paths, Math.max(1, Math.min(paths.size(), workers())))
                     .map(SparkSession::load);
             afterExport.accept(dir);
+            progress.phaseFinished();
+            progress.phaseStarted("train on Spark", epoch, config.epochs(), examples);
             ComputationGraph trained;
             try {
                 trained = sparkNet.fit(rdd);
             } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared
                 throw unreadable(e, dir);
             }
+            progress.examplesDone(examples, sparkNet.getScore());
             net.params().assign(trained.params());
             net.getUpdater().getStateViewArray().assign(trained.getUpdater().getStateViewArray());
             // DL4J 1.0.0-M2 advances the step counter by the averaging frequency per split, whatever the split held:
@@ -184,6 +200,11 @@ final class SparkSession implements AutoCloseable {
                         + ": --spark-export-dir must be a folder every executor reads at the same path (a shared file"
                         + " system such as NFS or HDFS). Spark said: " + firstLine(t.getMessage()), e);
             }
+        }
+        if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
+            return new IllegalStateException("Spark stopped the application before the epoch ended: the cluster could"
+                    + " not run its executors (see the Spark master's and workers' logs; executors need this"
+                    + " project's jars, Java 17 with the opened packages, and Spark 3.1 with Scala 2.12).", e);
         }
         return e instanceof RuntimeException r ? r
                 : new IllegalStateException("Training on Spark failed: " + firstLine(e.getMessage()), e);

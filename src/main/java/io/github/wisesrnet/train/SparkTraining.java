@@ -46,6 +46,11 @@ public record SparkTraining(String master, int averagingFrequency, String export
             throw new IllegalArgumentException("The averaging frequency must be at least 1 (batch per worker), got "
                     + averagingFrequency + ".");
         }
+        if (exportDirectory != null && exportDirectory.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:/.*")
+                && !exportDirectory.startsWith("file:")) {
+            throw new IllegalArgumentException("The Spark export directory must be a path on a file system every"
+                    + " machine mounts (NFS, or HDFS/S3 through a mount), not a URI: " + exportDirectory);
+        }
         if (exportDirectory == null && !isLocal(master)) {
             throw new IllegalArgumentException("Training on " + master + " needs an export directory that every"
                     + " executor can read (a shared file system such as HDFS or NFS): --spark-export-dir DIR.");
@@ -69,28 +74,47 @@ public record SparkTraining(String master, int averagingFrequency, String export
      */
     public void check() {
         for (String needed : new String[]{"org.apache.spark.SparkConf",
-                "org.deeplearning4j.spark.impl.graph.SparkComputationGraph"}) {
+                "org.deeplearning4j.spark.impl.graph.SparkComputationGraph",
+                "org.deeplearning4j.core.loader.DataSetLoader", "scala.reflect.api.Universe"}) {
             try {
                 Class.forName(needed, false, SparkTraining.class.getClassLoader());
             } catch (ClassNotFoundException e) {
                 throw new IllegalArgumentException("Training on Spark needs Spark and DL4J's Spark module on the"
                         + " classpath (" + needed + " is missing): run through spark-submit, build the launcher with"
-                        + " 'mvn package -Pspark' for local[N], or add the dependencies of README's \"Training on a"
-                        + " cluster\" to your project.", e);
+                        + " 'mvn package -Pspark', or add the dependencies of README's \"Training on a cluster\" to"
+                        + " your project.", e);
+            }
+        }
+        String manager = master.equals("yarn") ? "org.apache.spark.scheduler.cluster.YarnClusterManager"
+                : master.startsWith("k8s://") ? "org.apache.spark.scheduler.cluster.k8s.KubernetesClusterManager"
+                : null;
+        if (manager != null) {
+            try {
+                Class.forName(manager, false, SparkTraining.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalArgumentException("Spark master " + master + " needs Spark's "
+                        + (master.equals("yarn") ? "YARN" : "Kubernetes") + " support, which this classpath lacks:"
+                        + " run through spark-submit of a Spark distribution built for it.", e);
             }
         }
         Matcher standalone = STANDALONE.matcher(master);
-        if (standalone.matches()) {
+        if (standalone.matches()) { // one answering master is enough (the others may be standbys)
+            java.util.List<String> failures = new java.util.ArrayList<>();
             for (String hostPort : standalone.group(1).split(",")) {
                 int colon = hostPort.lastIndexOf(':');
                 String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
-                int port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
                 try (Socket socket = new Socket()) {
+                    int port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
                     socket.connect(new InetSocketAddress(host, port), 5000);
+                    failures.clear();
+                    break;
                 } catch (IOException | IllegalArgumentException e) {
-                    throw new IllegalArgumentException("Cannot reach the Spark master " + master + " (" + host + ":"
-                            + port + ": " + e.getMessage() + "). Is it running, and is the address right?", e);
+                    failures.add(hostPort + ": " + e.getMessage());
                 }
+            }
+            if (!failures.isEmpty()) {
+                throw new IllegalArgumentException("Cannot reach the Spark master " + master + " ("
+                        + String.join("; ", failures) + "). Is it running, and is the address right?");
             }
         }
         if (exportDirectory != null) {
@@ -101,7 +125,8 @@ public record SparkTraining(String master, int averagingFrequency, String export
                 Files.delete(probe);
             } catch (IOException | RuntimeException e) {
                 throw new IllegalArgumentException("Cannot write to the Spark export directory " + dir + " ("
-                        + e.getMessage() + "); the driver writes each epoch's batches there.", e);
+                        + e.getClass().getSimpleName() + ": " + e.getMessage() + "); the driver writes each epoch's"
+                        + " batches there.", e);
             }
         }
     }

@@ -101,7 +101,8 @@ public final class Trainer {
         accuracy.resetCounts();
         double lossSum = 0;
         long examples = 0;
-        progress.phaseStarted("train", epoch, config.epochs(), data.trainSize());
+        // On Spark the driver first exports the batches, then the executors train (SparkSession reports both)
+        progress.phaseStarted(spark == null ? "train" : "export", epoch, config.epochs(), data.trainSize());
         DataSetIterator train = data.train(config.batchSize(), config.seed(), epoch);
         if (config.parallel() != null) {
             ParallelEpoch.Result result = ParallelEpoch.fit(net, train, config.parallel(), progress);

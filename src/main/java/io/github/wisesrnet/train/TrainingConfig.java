@@ -132,8 +132,9 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
                 java.util.Objects.toString(other.kerasWeights, "none"));
         differ(out, "parallel training", parallel == null ? "one worker" : parallel.describe(),
                 other.parallel == null ? "one worker" : other.parallel.describe());
-        differ(out, "Spark", spark == null ? "none" : spark.describe(),
-                other.spark == null ? "none" : other.spark.describe());
+        // On Spark, where it runs (master, export folder) may change between sessions; how it averages may not.
+        differ(out, "Spark", spark == null ? "none" : "averaging every " + spark.averagingFrequency(),
+                other.spark == null ? "none" : "averaging every " + other.spark.averagingFrequency());
         return out;
     }
 
