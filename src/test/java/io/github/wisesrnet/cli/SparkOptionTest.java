@@ -26,7 +26,8 @@ class SparkOptionTest {
         String runJson = Files.readString(dir.resolve("wise-srnet").resolve("run.json"));
         assertTrue(runJson.contains("\"spark\"") && runJson.contains("local[2]"), runJson);
 
-        String[] resume = concat(new String[]{"train", "--spark", "local[2]", "--models", dir.toString(), "--resume"},
+        // a resume may move to another master (here: one worker thread instead of two)
+        String[] resume = concat(new String[]{"train", "--spark", "local[1]", "--models", dir.toString(), "--resume"},
                 SMALL);
         resume[resume.length - 1] = "2"; // --epochs 2
         CommandLineTest.Result resumed = run(resume);

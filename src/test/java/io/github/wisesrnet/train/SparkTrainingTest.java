@@ -156,6 +156,9 @@ class SparkTrainingTest {
                 () -> new SparkTraining("spark://localhost:7077", 1, null));
         assertTrue(cluster.getMessage().contains("needs an export directory that every executor can read"),
                 cluster.getMessage());
+        IllegalArgumentException uri = assertThrows(IllegalArgumentException.class,
+                () -> new SparkTraining("local[2]", 1, "hdfs://namenode:8020/export"));
+        assertTrue(uri.getMessage().contains("not a URI"), uri.getMessage());
         IllegalArgumentException unreachable = assertThrows(IllegalArgumentException.class,
                 () -> new SparkTraining("spark://127.0.0.1:1", 1, dir.toString()).check());
         assertTrue(unreachable.getMessage().contains("Cannot reach the Spark master spark://127.0.0.1:1"),
