@@ -24,11 +24,7 @@ final class ParallelEpoch {
     private ParallelEpoch() {
     }
 
-    /** Mean training loss over the batches (NaN or infinite if a worker's loss was) and the examples seen. */
-    record Result(double meanLoss, long examples) {
-    }
-
-    static Result fit(ComputationGraph net, DataSetIterator batches, ParallelTraining parallel,
+    static DistributedEpoch fit(ComputationGraph net, DataSetIterator batches, ParallelTraining parallel,
             ProgressReporter progress) {
         LossListener losses = new LossListener();
         ParallelWrapper wrapper = new ParallelWrapper.Builder<>(net)
@@ -43,7 +39,7 @@ final class ParallelEpoch {
         } finally {
             wrapper.shutdown();
         }
-        return new Result(losses.mean(), counted.examples);
+        return new DistributedEpoch(losses.mean(), counted.examples);
     }
 
     /** Each worker's loss per batch (a worker's score is its batch's mean loss). */

@@ -110,16 +110,13 @@ final class SparkSession implements AutoCloseable {
         return context.defaultParallelism();
     }
 
-    /** The mean loss of the last averaging and the examples seen. */
-    record Result(double score, long examples) {
-    }
-
     /**
      * Trains one epoch ({@code epoch}, 1-based) of {@code net} on Spark. The workers get a copy of the network whose
      * updater has this epoch's learning rate as a constant: DL4J 1.0.0-M2's Spark workers do not carry the epoch
-     * counter that the recipe's schedule reads, so the schedule is applied here instead.
+     * counter that the recipe's schedule reads, so the schedule is applied here instead. The loss reported is the
+     * workers' mean loss at the last averaging.
      */
-    Result fitEpoch(ComputationGraph net, DataSetIterator batches, TrainingConfig config, int epoch,
+    DistributedEpoch fitEpoch(ComputationGraph net, DataSetIterator batches, TrainingConfig config, int epoch,
             ProgressReporter progress) {
         int batchSize = config.batchSize();
         Path dir = exportRoot.resolve("epoch-" + epoch + "-" + java.util.UUID.randomUUID());
@@ -149,10 +146,7 @@ final class SparkSession implements AutoCloseable {
                     .build();
             int iterationsBefore = net.getIterationCount();
             int epochsBefore = net.getEpochCount();
-            TrainingConfig thisEpoch = new TrainingConfig(config.epochs(), batchSize, config.optimizer(),
-                    config.learningRateAt(epoch - 1), config.momentum(), 1.0, 1, config.seed(), config.headInit(),
-                    config.kerasWeights(), null, null);
-            ComputationGraph epochNet = ModelFactory.withUpdater(net, thisEpoch);
+            ComputationGraph epochNet = ModelFactory.withUpdater(net, config.withConstantLearningRateOf(epoch - 1));
             epochNet.getUpdater().getStateViewArray().assign(net.getUpdater().getStateViewArray());
             epochNet.getConfiguration().setIterationCount(iterationsBefore);
             epochNet.getConfiguration().setEpochCount(epochsBefore);
@@ -170,7 +164,8 @@ final class SparkSession implements AutoCloseable {
             } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared
                 throw unreadable(e, dir);
             }
-            progress.examplesDone(examples, sparkNet.getScore());
+            double score = sparkNet.getScore();
+            progress.examplesDone(examples, score);
             net.params().assign(trained.params());
             net.getUpdater().getStateViewArray().assign(trained.getUpdater().getStateViewArray());
             // DL4J 1.0.0-M2 advances the step counter by the averaging frequency per split, whatever the split held:
@@ -179,7 +174,7 @@ final class SparkSession implements AutoCloseable {
             long stepsPerWorker = (paths.size() + workers() - 1) / workers();
             net.getConfiguration().setIterationCount((int) (iterationsBefore + stepsPerWorker));
             net.getConfiguration().setEpochCount(epochsBefore);
-            return new Result(sparkNet.getScore(), examples);
+            return new DistributedEpoch(score, examples);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the epoch's batches to " + dir + ": " + e.getMessage(), e);
         } finally {

@@ -53,8 +53,7 @@ public final class Trainer {
             return record;
         }
         TrainAccuracyListener accuracy = new TrainAccuracyListener(net);
-        boolean distributed = config.parallel() != null || config.spark() != null;
-        if (!distributed) {
+        if (!distributed()) {
             net.addListeners(accuracy);
         }
         if (config.parallel() != null) {
@@ -104,35 +103,30 @@ public final class Trainer {
         // On Spark the driver first exports the batches, then the executors train (SparkSession reports both)
         progress.phaseStarted(spark == null ? "train" : "export", epoch, config.epochs(), data.trainSize());
         DataSetIterator train = data.train(config.batchSize(), config.seed(), epoch);
-        if (config.parallel() != null) {
-            ParallelEpoch.Result result = ParallelEpoch.fit(net, train, config.parallel(), progress);
+        if (distributed()) {
+            DistributedEpoch result = config.parallel() != null
+                    ? ParallelEpoch.fit(net, train, config.parallel(), progress)
+                    : spark.fitEpoch(net, train, config, epoch, progress);
             if (!Double.isFinite(result.meanLoss())) {
                 throw diverged(epoch, "after " + result.examples() + " examples: the loss became "
                         + result.meanLoss(), learningRate);
             }
             lossSum = result.meanLoss() * result.examples();
             examples = result.examples();
-        } else if (spark != null) {
-            SparkSession.Result result = spark.fitEpoch(net, train, config, epoch, progress);
-            if (!Double.isFinite(result.score())) {
-                throw diverged(epoch, "after " + result.examples() + " examples: the loss became " + result.score(),
-                        learningRate);
+        } else {
+            while (train.hasNext()) {
+                DataSet batch = train.next();
+                accuracy.expect(batch.getLabels());
+                net.fit(batch);
+                if (!Double.isFinite(net.score())) {
+                    throw diverged(epoch, "after " + (examples + batch.numExamples()) + " examples: the loss became "
+                            + net.score(), learningRate);
+                }
+                int n = batch.numExamples();
+                lossSum += net.score() * n;
+                examples += n;
+                progress.examplesDone(n, lossSum / examples);
             }
-            lossSum = result.score() * result.examples();
-            examples = result.examples();
-        }
-        while (config.parallel() == null && spark == null && train.hasNext()) {
-            DataSet batch = train.next();
-            accuracy.expect(batch.getLabels());
-            net.fit(batch);
-            if (!Double.isFinite(net.score())) {
-                throw diverged(epoch, "after " + (examples + batch.numExamples()) + " examples: the loss became "
-                        + net.score(), learningRate);
-            }
-            int n = batch.numExamples();
-            lossSum += net.score() * n;
-            examples += n;
-            progress.examplesDone(n, lossSum / examples);
         }
         progress.phaseFinished();
         double trainSeconds = (System.nanoTime() - start) / 1e9;
@@ -150,12 +144,17 @@ public final class Trainer {
             throw diverged(epoch, "at its end: the network's outputs became NaN", learningRate);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        // Parallel workers train copies of the network, whose forward passes this listener does not see.
-        double trainAccuracy = config.parallel() == null && spark == null ? accuracy.accuracy() : Double.NaN;
+        // Parallel and Spark workers train copies of the network, whose forward passes this listener does not see.
+        double trainAccuracy = distributed() ? Double.NaN : accuracy.accuracy();
         return new EpochMetrics(epoch, learningRate, lossSum / examples, trainAccuracy, test.loss(),
                 test.eval().accuracy(), test.top5(), test.perClass(), test.confusion(), seconds,
                 examples / trainSeconds, validation == null ? null : validation.loss(),
                 validation == null ? null : validation.eval().accuracy());
+    }
+
+    /** True when the epochs are trained by several workers or on Spark rather than by this network's own fit. */
+    private boolean distributed() {
+        return config.parallel() != null || config.spark() != null;
     }
 
     private TrainingDivergedException diverged(int epoch, String what, double learningRate) {

@@ -97,6 +97,12 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
                 seed, headInit, file, parallel, spark);
     }
 
+    /** This configuration with the learning rate of 0-based epoch {@code epochIndex} held constant (no schedule). */
+    public TrainingConfig withConstantLearningRateOf(int epochIndex) {
+        return new TrainingConfig(epochs, batchSize, optimizer, learningRateAt(epochIndex), momentum, 1.0, 1, seed,
+                headInit, kerasWeights, parallel, spark);
+    }
+
     /** Learning rate in 0-based epoch {@code epochIndex}: staircase decay. */
     public double learningRateAt(int epochIndex) {
         return schedule().valueAt(0, epochIndex);
