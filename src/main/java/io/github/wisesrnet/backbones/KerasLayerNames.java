@@ -41,9 +41,6 @@ final class KerasLayerNames {
      * @param description   what was done, for reports, or null when nothing
      */
     record Renaming(Map<String, String> fileToNetwork, String description) {
-        boolean isEmpty() {
-            return fileToNetwork.isEmpty();
-        }
     }
 
     /** The renaming that reads {@code fileNames} as the network's {@code netNames}; empty when none applies. */

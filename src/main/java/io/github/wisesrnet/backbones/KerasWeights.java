@@ -119,12 +119,10 @@ public final class KerasWeights {
         Map<String, org.deeplearning4j.nn.api.Layer> netLayers = layersWithParameters(net);
         KerasLayerNames.Renaming renaming = KerasLayerNames.renaming(layers.keySet(), netLayers.keySet());
         String renumbered = renaming.description();
-        Map<String, Map<String, INDArray>> fileLayers = renaming.isEmpty() ? layers : renamed(layers,
-                renaming.fileToNetwork());
+        Map<String, Map<String, INDArray>> fileLayers = renamed(layers, renaming.fileToNetwork());
         Set<String> outputs = new HashSet<>(net.getConfiguration().getNetworkOutputs());
 
         Map<String, Map<String, INDArray>> toWrite = new LinkedHashMap<>();
-        List<String> loaded = new ArrayList<>();
         List<String> keptInitialized = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, org.deeplearning4j.nn.api.Layer> e : netLayers.entrySet()) {
@@ -145,7 +143,6 @@ public final class KerasWeights {
             List<Mismatch> mismatches = shapeMismatches(layer, converted);
             if (mismatches.isEmpty()) {
                 toWrite.put(name, converted);
-                loaded.add(name);
             } else if (outputs.contains(name)) {
                 keptInitialized.add(name + " (output layer; " + mismatches.stream().map(Mismatch::brief)
                         .collect(Collectors.joining(", ")) + ")");
@@ -172,10 +169,10 @@ public final class KerasWeights {
             }
         }
 
-        long matchedInFile = fileLayers.keySet().stream().filter(netLayers::containsKey).count();
-        if (matchedInFile == 0 || !holes.isEmpty() || !foreign.isEmpty() || !problems.isEmpty()) {
-            throw new IllegalArgumentException(failure(netLayers.size(), fileLayers.size(), (int) matchedInFile,
-                    holes, foreign, problems, renumbered));
+        int matched = netLayers.size() - missing.size();
+        if (matched == 0 || !holes.isEmpty() || !foreign.isEmpty() || !problems.isEmpty()) {
+            throw new IllegalArgumentException(failure(netLayers.size(), fileLayers.size(), matched, holes, foreign,
+                    problems, renumbered));
         }
 
         for (Map.Entry<String, Map<String, INDArray>> e : toWrite.entrySet()) {
@@ -184,7 +181,7 @@ public final class KerasWeights {
                 layer.getParam(p.getKey()).assign(p.getValue());
             }
         }
-        Report report = new Report(file, loaded, keptInitialized, skipped, renumbered);
+        Report report = new Report(file, List.copyOf(toWrite.keySet()), keptInitialized, skipped, renumbered);
         log.debug("{}", report);
         return report;
     }
