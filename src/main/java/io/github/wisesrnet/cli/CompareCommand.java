@@ -119,7 +119,8 @@ final class CompareCommand implements Callable<Integer> {
         String backboneLine = backbone.cliName() + (config.kerasWeights() == null ? ""
                 : " (from " + Path.of(config.kerasWeights()).getFileName() + ")");
         ReportMetadata meta = new ReportMetadata("GAP vs Wise-SrNet: " + runName, data.description(), backboneLine,
-                data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(), config.describe(), command, ReportMetadata.describeMachine(), started, data.skippedFiles());
+                data.height(), data.width(), config.seed(), config.epochs(), config.batchSize(), config.describe(),
+                command, ReportMetadata.describeMachine(), started, data.skippedFiles());
         ReportFiles files = ComparisonReport.write(reportDir, meta, results, sample);
         if (!data.skippedFiles().isEmpty()) {
             System.out.println(data.skippedFiles().size() + " unreadable file(s) skipped; listed in "

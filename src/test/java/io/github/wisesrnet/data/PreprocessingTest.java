@@ -71,7 +71,7 @@ class PreprocessingTest {
         assertTrue(scaled.minNumber().doubleValue() >= -1 && scaled.maxNumber().doubleValue() <= 1);
     }
 
-    /** Keras's 'torch' mode, by hand: x / 255, minus the ImageNet mean, over the standard deviation, per RGB channel. */
+    /** Keras's 'torch' mode, by hand: x / 255, minus the ImageNet mean, over the standard deviation, per channel. */
     @Test
     void torchNormalizesEachChannelWithImageNetStatistics() {
         float[] expected = {(200 / 255f - 0.485f) / 0.229f, (0 - 0.485f) / 0.229f, (100 / 255f - 0.456f) / 0.224f,

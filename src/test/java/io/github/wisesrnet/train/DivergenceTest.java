@@ -35,7 +35,8 @@ class DivergenceTest {
         byte[] best = Files.readAllBytes(checkpoints.best());
 
         // Resume with a learning rate so large that SGD overflows in the next epoch.
-        TrainingConfig exploding = new TrainingConfig(3, 16, Optimizer.SGD, 1e30, 0.9, 0.94, 2, 3, null, null, null, null);
+        TrainingConfig exploding = new TrainingConfig(3, 16, Optimizer.SGD, 1e30, 0.9, 0.94, 2, 3, null, null, null,
+                null);
         RunRecord record = RunRecord.read(checkpoints.record());
         var net = ModelFactory.withUpdater(Checkpoints.load(checkpoints.last()), exploding);
         net.getConfiguration().setEpochCount(1); // the rebuilt graph starts counting again

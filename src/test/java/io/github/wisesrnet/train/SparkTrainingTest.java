@@ -117,7 +117,8 @@ class SparkTrainingTest {
             assertEquals(before, sparkNet.getNetwork().params());
         }
         assertTrue(java.util.Arrays.stream(net.getLayers()).anyMatch(
-                l -> l.conf().getLayer() instanceof io.github.wisesrnet.layers.WiseSrLayer), "the head is a WiseSrLayer");
+                l -> l.conf().getLayer() instanceof io.github.wisesrnet.layers.WiseSrLayer),
+                "the head is a WiseSrLayer");
     }
 
     /** Batches the executors cannot read (here: gone before they look) stop the run, naming the export directory. */
