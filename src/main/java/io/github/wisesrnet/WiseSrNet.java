@@ -169,7 +169,7 @@ public final class WiseSrNet {
             // The record computes nothing, so adding it to the built configuration only changes what is saved.
             InputTypeRecord.addTo(net.getConfiguration(), inputTypes);
         }
-        OneDnnHelpers.removeUnreliable(net);
+        OneDnnHelpers.tune(net);
         return net;
     }
 

@@ -151,6 +151,117 @@ class OneDnnHelpersTest {
         assertClose("NHWC training-mode output", builtIn.outputSingle(true, x), withHelpers.outputSingle(true, x));
     }
 
+    @Test
+    void tuneGivesNchwBatchNormsTheStatsHelper() {
+        assumeTrue(OneDnnHelpers.oneDnnAvailable(), "needs the oneDNN ND4J binary, loaded: " + OneDnnHelpers.describe());
+        OneDnnHelpers.enable();
+        ComputationGraph net = Backbone.SMALL_CNN.featureExtractor(32, 32, 3);
+        int batchNorms = 0;
+        for (Layer layer : net.getLayers()) {
+            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
+                assertTrue(bn.getHelper() instanceof BatchNormStatsHelper, bn.getConfig().getLayerName() + ": "
+                        + bn.getHelper());
+                batchNorms++;
+            }
+        }
+        assertEquals(4, batchNorms);
+        ComputationGraph untuned = net.clone(); // clone() builds fresh layers: DL4J's own helper
+        assertTrue(firstBatchNorm(untuned).getHelper() instanceof
+                org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper);
+    }
+
+    /**
+     * The stats helper against DL4J's oneDNN helper on the same network and batch: the batch statistics (and so the
+     * running estimates) are the same bit for bit, the gradients agree to float rounding (measured: 2e-6 at most), and
+     * so do three training steps.
+     */
+    @Test
+    void statsHelperComputesWhatDl4jsHelperComputes() {
+        assumeTrue(OneDnnHelpers.oneDnnAvailable(), "needs the oneDNN ND4J binary, loaded: " + OneDnnHelpers.describe());
+        OneDnnHelpers.enable();
+        ComputationGraph tuned = WiseSrNet.attach(Backbone.SMALL_CNN.featureExtractor(48, 48, 3), CLASSES);
+        ComputationGraph dl4j = tuned.clone();
+        dl4j.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.NONE);
+        assertTrue(firstBatchNorm(tuned).getHelper() instanceof BatchNormStatsHelper);
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 48, 48).muli(255).subi(120);
+        INDArray y = labels(8);
+
+        assertEquals(dl4j.outputSingle(true, x), tuned.outputSingle(true, x), "training-mode output");
+        for (ComputationGraph net : new ComputationGraph[]{dl4j, tuned}) {
+            net.setInputs(x);
+            net.setLabels(y);
+            net.computeGradientAndScore();
+        }
+        assertEquals(dl4j.score(), tuned.score(), 1e-6 * Math.abs(dl4j.score()));
+        for (String name : new String[]{"block1_bn_gamma", "block1_bn_beta", "block4_bn_gamma", "block1_conv_W"}) {
+            INDArray expected = dl4j.gradient().getGradientFor(name);
+            INDArray actual = tuned.gradient().getGradientFor(name);
+            double diff = expected.sub(actual).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
+            assertTrue(diff < 1e-4, name + " gradient: relative L2 difference " + diff);
+        }
+        for (int step = 0; step < 3; step++) {
+            dl4j.fit(new INDArray[]{x}, new INDArray[]{y});
+            tuned.fit(new INDArray[]{x}, new INDArray[]{y});
+        }
+        assertEquals(dl4j.getParam("block2_bn_mean"), tuned.getParam("block2_bn_mean"),
+                "running mean after 3 steps");
+        assertClose("parameters after 3 steps", dl4j.params(), tuned.params());
+        assertClose("inference output after 3 steps", dl4j.outputSingle(false, x), tuned.outputSingle(false, x));
+    }
+
+    @Test
+    void forwardCacheOnlyWhereExact() {
+        assumeTrue(OneDnnHelpers.oneDnnAvailable(), "needs the oneDNN ND4J binary, loaded: " + OneDnnHelpers.describe());
+        OneDnnHelpers.enable();
+        ComputationGraph identityConvolutions = Backbone.SMALL_CNN.featureExtractor(32, 32, 3);
+        assertEquals(org.deeplearning4j.nn.conf.CacheMode.DEVICE, identityConvolutions.getConfiguration()
+                .getCacheMode());
+        assertFalse(OneDnnHelpers.enableForwardCache(Backbone.TINY.featureExtractor(32, 32, 3)),
+                "ReLU convolutions need their pre-activation in the backward pass: no cache");
+        OneDnnHelpers.disable();
+        ComputationGraph builtIn = Backbone.SMALL_CNN.featureExtractor(32, 32, 3);
+        assertEquals(org.deeplearning4j.nn.conf.CacheMode.NONE, builtIn.getConfiguration().getCacheMode(),
+                "without helpers DL4J would keep every im2col matrix");
+        assertFalse(OneDnnHelpers.enableForwardCache(builtIn));
+    }
+
+    /** The forward cache changes nothing but time: three steps with and without it give the same network, exactly. */
+    @Test
+    void forwardCacheTrainsExactlyAsWithout() {
+        assumeTrue(OneDnnHelpers.oneDnnAvailable(), "needs the oneDNN ND4J binary, loaded: " + OneDnnHelpers.describe());
+        OneDnnHelpers.enable();
+        ComputationGraph cached = WiseSrNet.attach(Backbone.SMALL_CNN.featureExtractor(48, 48, 3), CLASSES);
+        ComputationGraph uncached = cached.clone();
+        OneDnnHelpers.tune(uncached);
+        uncached.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.NONE);
+        Nd4j.getRandom().setSeed(12);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 48, 48).muli(255).subi(120);
+        INDArray y = labels(8);
+        for (int step = 0; step < 3; step++) {
+            cached.fit(new INDArray[]{x}, new INDArray[]{y});
+            uncached.fit(new INDArray[]{x}, new INDArray[]{y});
+            assertEquals(uncached.params(), cached.params(), "parameters after step " + (step + 1));
+        }
+    }
+
+    private static INDArray labels(int n) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, CLASSES);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, i % CLASSES, 1.0);
+        }
+        return y;
+    }
+
+    private static org.deeplearning4j.nn.layers.normalization.BatchNormalization firstBatchNorm(ComputationGraph net) {
+        for (Layer layer : net.getLayers()) {
+            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
+                return bn;
+            }
+        }
+        throw new AssertionError("no batch normalization");
+    }
+
     /**
      * The smallest input (from the backbone's minimum, in steps of 8) whose final map is at least 2x2. At a 1x1 map
      * with a batch of 4, the last batch normalizations see 4 values per channel and their gradients are dominated

@@ -257,7 +257,7 @@ public enum Backbone {
     private static ComputationGraph initialized(ComputationGraphConfiguration conf) {
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
-        io.github.wisesrnet.OneDnnHelpers.removeUnreliable(net);
+        io.github.wisesrnet.OneDnnHelpers.tune(net);
         return net;
     }
 

@@ -16,6 +16,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
 
@@ -29,14 +30,22 @@ import java.util.Arrays;
  *       kernel {@code K = W E} [C, H*W].</li>
  * </ul>
  * In NCHW the map is a plain [N*C, H*W] matrix, so the pooling is one matrix multiply that reads the map once, and
- * everything after it works on the pooled [N, C, kH*kW] array; the backward pass recomputes P (one more read) and
- * writes dx. That is the same number of passes over the map as GAP's forward and backward (HeadCostBenchmark).
+ * everything after it works on the pooled [N, C, kH*kW] array; the backward pass reuses the P of the training
+ * forward pass (small: 1/p^2 of the map) and writes dx. That is one read of the map forward and one write backward,
+ * as for GAP (HeadCostBenchmark).
  * NHWC has no such matrix and multiplies the map by K directly (broadcast multiply, then a sum).
  */
 public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
 
     /** Largest map (H*W pixels) pooled with the matrix E; larger maps use ND4J's pooling op (linear in H*W). */
     static final long MAX_MATRIX_POOLED_PIXELS = 16 * 16;
+    /**
+     * Largest NCHW plane (H*W pixels) given to ND4J's pooling op in the forward pass. Above it oneDNN (2.3, in ND4J
+     * M2.1) pools plain NCHW with its slow reference kernel: 3-4 ms for [2, 32, 220, 220] against 0.5 ms for
+     * [4, 64, 112, 112] of the same size; summing the windows of a view takes 0.8 ms there (and is slower below).
+     * Measured at 112x112 (op faster) and 136x136 (sums faster).
+     */
+    static final long MAX_POOLING_OP_PLANE_PIXELS = 112 * 112;
     /**
      * System property that moves that bound, read when the layer is created: for HeadCostBenchmark, which times both
      * paths on the same maps. Not needed otherwise.
@@ -47,6 +56,15 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
 
     /** The pooling matrix E [kH*kW, H*W], built once per layer (a constant of the configuration). */
     private INDArray pooling;
+
+    /**
+     * The pooled map of the last training forward pass and the input it came from: the backward pass reads it
+     * instead of pooling the map again (one pass over the map fewer). It lives in the activations workspace, which
+     * DL4J keeps open from a training forward pass to the end of its backward pass; {@link #keptPooled} checks that
+     * it is still valid and belongs to the current input.
+     */
+    private INDArray trainingPooled;
+    private INDArray trainingPooledInput;
 
     public WiseSrLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -76,15 +94,21 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long c = layerConf().getNIn();
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, n, c);
         INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, training, workspaceMgr));
+        // a training pass keeps the pooled map for its backward pass
+        ArrayType pooledType = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
+        trainingPooled = null;
+        trainingPooledInput = null;
         if (poolsWithOp()) {
             // pooled [N, C, j] (NCHW) or [N, j, C] (NHWC); out = sum_j(P * W)
-            INDArray pooled = pooledByOp(x, ArrayType.FF_WORKING_MEM, workspaceMgr);
+            INDArray pooled = pooledByOp(x, pooledType, workspaceMgr);
+            keepIfTraining(training, pooled);
             INDArray weighted = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, pooled.shape());
             Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, isNchw() ? w : transposedWeights(w, ArrayType
                     .FF_WORKING_MEM, workspaceMgr), weighted, 1, 2));
             weighted.sum(out, isNchw() ? 2 : 1);
         } else if (isNchw()) {
-            INDArray pooled = pooled(x, ArrayType.FF_WORKING_MEM, workspaceMgr);
+            INDArray pooled = pooled(x, pooledType, workspaceMgr);
+            keepIfTraining(training, pooled);
             INDArray weighted = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, pooled.shape());
             Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, w, weighted, 1, 2));
             weighted.sum(out, 2);
@@ -140,7 +164,10 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         }
         if (isNchw()) {
             // dW[c,j] = sum_n eps[n,c] * P[n,c,j]
-            INDArray pooled = pooled(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
+            INDArray pooled = keptPooled();
+            if (pooled == null) {
+                pooled = pooled(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
+            }
             INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
             Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, contiguousEps, weighted, 0, 1));
             weighted.sum(weightGradRows, 0);
@@ -174,8 +201,8 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
     }
 
     /**
-     * Large maps: ND4J's average-pooling op (linear in the map; oneDNN's on a oneDNN build), [N, C, kH*kW] in NCHW
-     * and [N, kH*kW, C] in NHWC.
+     * Large maps: ND4J's average-pooling op (linear in the map; oneDNN's on a oneDNN build), or sums of the windows
+     * of a view for NCHW planes where that op is slow; [N, C, kH*kW] in NCHW and [N, kH*kW, C] in NHWC.
      */
     private INDArray pooledByOp(INDArray x, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
         WiseSrLayer conf = layerConf();
@@ -183,6 +210,9 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long c = conf.getNIn();
         long kH = conf.getKernelHeight();
         long kW = conf.getKernelWidth();
+        if (largeNchwPlanes()) {
+            return pooledByWindowSums(x, type, workspaceMgr).reshape('c', n, c, kH * kW);
+        }
         INDArray pooled = workspaceMgr.createUninitialized(type, dataType, pooledMapShape(n), 'c');
         Nd4j.exec(DynamicCustomOp.builder("avgpool2d").addInputs(contiguous(x)).addOutputs(pooled)
                 .addIntegerArguments(poolingArguments()).build());
@@ -201,9 +231,24 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long kH = conf.getKernelHeight();
         long kW = conf.getKernelWidth();
         long j = kH * kW;
-        INDArray pooled = pooledByOp(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
+        INDArray pooled = keptPooled();
+        if (pooled == null) {
+            pooled = pooledByOp(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
+        }
         INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
         INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
+        if (largeNchwPlanes()) {
+            // dx = eps * K, with K built from W by broadcasting (oneDNN's pooling backward is slow on such planes)
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, eps, weighted, 0, 1));
+            weighted.sum(weightGradRows, 0);
+            INDArray kernel = fullMapKernelByBroadcast(w, workspaceMgr);
+            long s = conf.getInputHeight() * conf.getInputWidth();
+            INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(),
+                    'c');
+            Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, c, 1), kernel.reshape('c', 1, c, s)},
+                    new INDArray[]{epsilonOut.reshape('c', n, c, s)}));
+            return epsilonOut;
+        }
         INDArray pooledGrad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
         if (isNchw()) {
             Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, eps, weighted, 0, 1));
@@ -221,6 +266,89 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         Nd4j.exec(DynamicCustomOp.builder("avgpool2d_bp").addInputs(contiguous(x), pooledGrad.reshape('c',
                 pooledMapShape(n))).addOutputs(epsilonOut).addIntegerArguments(poolingArguments()).build());
         return epsilonOut;
+    }
+
+    private void keepIfTraining(boolean training, INDArray pooled) {
+        if (training) {
+            trainingPooled = pooled;
+            trainingPooledInput = input;
+        }
+    }
+
+    /**
+     * The pooled map kept by the training forward pass, if it was computed from the current input (the same array:
+     * DL4J sets a new one for every forward pass) and its workspace has not been closed or reset since; else null.
+     */
+    private INDArray keptPooled() {
+        INDArray kept = trainingPooled;
+        return kept != null && trainingPooledInput == input && !kept.wasClosed() ? kept : null;
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        trainingPooled = null;
+        trainingPooledInput = null;
+    }
+
+    /** NCHW planes above {@link #MAX_POOLING_OP_PLANE_PIXELS}, where oneDNN's pooling op is slow both ways. */
+    private boolean largeNchwPlanes() {
+        WiseSrLayer conf = layerConf();
+        return isNchw() && conf.getInputHeight() * conf.getInputWidth() > MAX_POOLING_OP_PLANE_PIXELS;
+    }
+
+    /**
+     * The full-map kernel K [C, H*W] for large NCHW planes, linear in the map: W [C, kH, 1, kW, 1] times 1/p^2
+     * broadcast into the windows of K viewed as [C, kH, p, kW, p]; zero on the rows and columns that 'valid'
+     * pooling drops.
+     */
+    private INDArray fullMapKernelByBroadcast(INDArray weightRows, LayerWorkspaceMgr workspaceMgr) {
+        WiseSrLayer conf = layerConf();
+        int p = conf.getPoolSize();
+        long c = conf.getNIn();
+        long h = conf.getInputHeight();
+        long w = conf.getInputWidth();
+        long kH = conf.getKernelHeight();
+        long kW = conf.getKernelWidth();
+        INDArray kernel = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[]{c, h, w},
+                'c');
+        INDArray windows = kH * p == h && kW * p == w ? kernel
+                : kernel.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p), NDArrayIndex.interval(0, kW * p));
+        INDArray spread = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[]{1, 1, p, 1,
+                p}, 'c').assign(1.0 / (p * p));
+        Nd4j.exec(new MulOp(new INDArray[]{weightRows.reshape('c', c, kH, 1, kW, 1), spread},
+                new INDArray[]{windows.reshape('c', c, kH, p, kW, p)}));
+        if (kH * p < h) {
+            kernel.get(NDArrayIndex.all(), NDArrayIndex.interval(kH * p, h), NDArrayIndex.all()).assign(0);
+        }
+        if (kW * p < w) {
+            kernel.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p), NDArrayIndex.interval(kW * p, w))
+                    .assign(0);
+        }
+        return kernel.reshape('c', c, h * w);
+    }
+
+    /**
+     * NCHW planes above {@link #MAX_POOLING_OP_PLANE_PIXELS}: the map (without the rows and columns that 'valid'
+     * pooling drops) viewed as [N*C, kH, p, kW, p], no copy, summed over the two p axes by one reduction, then divided
+     * by p^2: [N*C, kH, kW], the same values as avgpool2d.
+     */
+    private INDArray pooledByWindowSums(INDArray x, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+        WiseSrLayer conf = layerConf();
+        int p = conf.getPoolSize();
+        long planes = x.size(0) * conf.getNIn();
+        long h = conf.getInputHeight();
+        long w = conf.getInputWidth();
+        long kH = conf.getKernelHeight();
+        long kW = conf.getKernelWidth();
+        INDArray map = contiguous(x).reshape('c', planes, h, w);
+        INDArray used = kH * p == h && kW * p == w ? map
+                : map.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p), NDArrayIndex.interval(0, kW * p));
+        INDArray windows = used.reshape('c', planes, kH, p, kW, p);
+        INDArray pooled = workspaceMgr.createUninitialized(type, dataType, new long[]{planes, kH, kW}, 'c');
+        Nd4j.exec(DynamicCustomOp.builder("reduce_sum").addInputs(windows).addOutputs(pooled)
+                .addIntegerArguments(2, 4).build());
+        return pooled.divi(p * p);
     }
 
     /** The pooled map as avgpool2d writes it: [N, C, kH, kW] (NCHW) or [N, kH, kW, C] (NHWC). */

@@ -54,7 +54,7 @@ public record Checkpoints(Path dir) {
             throw new IOException("No model file at " + zip);
         }
         ComputationGraph net = ModelSerializer.restoreComputationGraph(zip.toFile(), true);
-        io.github.wisesrnet.OneDnnHelpers.removeUnreliable(net);
+        io.github.wisesrnet.OneDnnHelpers.tune(net);
         return net;
     }
 }

@@ -73,7 +73,7 @@ public final class ModelFactory {
         }
         ComputationGraph updated = new ComputationGraph(conf);
         updated.init(net.params().dup(), false);
-        io.github.wisesrnet.OneDnnHelpers.removeUnreliable(updated);
+        io.github.wisesrnet.OneDnnHelpers.tune(updated);
         return updated;
     }
 }

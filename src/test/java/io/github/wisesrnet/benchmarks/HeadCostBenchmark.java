@@ -39,6 +39,7 @@ class HeadCostBenchmark {
     private static final int WARMUP = 5;
     private static final int ROUNDS = 15;
     private static final int ITERATIONS_PER_ROUND = 5;
+    private static final int SWEEP_ROUNDS = Integer.getInteger("wisesrnet.sweep.rounds", 15);
 
     /**
      * One head inside a minimal graph, input -> head -> softmax output (10 classes), run the way training runs it:
@@ -136,18 +137,19 @@ class HeadCostBenchmark {
                     new WiseSrLayer.Builder().build())));
             boolean op = ((io.github.wisesrnet.layers.WiseSrLayerImpl) variants.get(1).net().getLayer("head0"))
                     .poolsWithOp();
-            double[] medians = medians(variants, 7, 3);
-            table.add(java.util.Arrays.toString(s), WiseSrLayer.paperPoolSize(h, w), medians[0], medians[1],
-                    medians[1] / medians[0], medians[2] / medians[0], medians[3] / medians[0],
-                    op ? "pooling op" : "matrix");
+            double[][] perRound = perRound(variants, SWEEP_ROUNDS, 3);
+            table.add(java.util.Arrays.toString(s), WiseSrLayer.paperPoolSize(h, w),
+                    BenchmarkTable.median(perRound[0]), BenchmarkTable.median(perRound[1]),
+                    medianRatio(perRound[1], perRound[0]), medianRatio(perRound[2], perRound[0]),
+                    medianRatio(perRound[3], perRound[0]), op ? "pooling op" : "matrix");
             variants.clear();
             System.gc();
         }
         table.write("head-cost-sweep", "Head cost by map size: forward + backward, float, ratio to GAP",
                 "Machine: " + BenchmarkTable.machine() + ". Each head in a graph input -> head -> output(10),"
-                        + " computeGradientAndScore with workspaces; 7 interleaved rounds of 3 iterations after "
-                        + WARMUP + " warm-up iterations; medians. Command: mvn test -Pbenchmark"
-                        + " -Dtest=HeadCostBenchmark#mapSizeSweep");
+                        + " computeGradientAndScore with workspaces; " + SWEEP_ROUNDS + " interleaved rounds of 3"
+                        + " iterations after " + WARMUP + " warm-up iterations; times are medians, ratios the median"
+                        + " of the per-round ratios. Command: mvn test -Pbenchmark -Dtest=HeadCostBenchmark#mapSizeSweep");
     }
 
     /** Builds a variant with WiseSrLayer's matrix/op bound moved (read when the layer is created). */
@@ -161,8 +163,28 @@ class HeadCostBenchmark {
         }
     }
 
+    /** Median over rounds of the per-round ratio a / b (same round, so drift of the machine cancels). */
+    private static double medianRatio(double[] a, double[] b) {
+        double[] ratios = new double[a.length];
+        for (int r = 0; r < a.length; r++) {
+            ratios[r] = a[r] / b[r];
+        }
+        return BenchmarkTable.median(ratios);
+    }
+
     /** Median milliseconds per forward + backward of each variant, interleaved in rotating order, after warm-up. */
     private static double[] medians(List<Variant> variants, int rounds, int iterations) {
+        double[][] perRound = perRound(variants, rounds, iterations);
+        double[] medians = new double[variants.size()];
+        for (int k = 0; k < variants.size(); k++) {
+            medians[k] = BenchmarkTable.median(perRound[k]);
+            assertTrue(medians[k] > 0);
+        }
+        return medians;
+    }
+
+    /** Milliseconds per forward + backward of each variant in each round, interleaved in rotating order. */
+    private static double[][] perRound(List<Variant> variants, int rounds, int iterations) {
         for (Variant v : variants) {
             for (int i = 0; i < WARMUP; i++) {
                 v.forwardBackward();
@@ -177,13 +199,9 @@ class HeadCostBenchmark {
                     variants.get(idx).forwardBackward();
                 }
                 perRound[idx][r] = (System.nanoTime() - start) / 1e6 / iterations;
+                assertTrue(perRound[idx][r] > 0);
             }
         }
-        double[] medians = new double[variants.size()];
-        for (int k = 0; k < variants.size(); k++) {
-            medians[k] = BenchmarkTable.median(perRound[k]);
-            assertTrue(medians[k] > 0);
-        }
-        return medians;
+        return perRound;
     }
 }

@@ -20,7 +20,8 @@ import java.nio.file.Path;
  * and an inference pass on a batch of 8, then prints the process's peak resident size (Linux {@code VmHWM}) and
  * the Java heap's peak, so that each head's memory is measured without the other network in the process.
  *
- * <p>Arguments: head name, training steps.
+ * <p>Arguments: head name, training steps, and optionally {@code no-forward-cache} (the network without
+ * {@link io.github.wisesrnet.OneDnnHelpers#enableForwardCache}, for {@link HelperTuningBenchmark}).
  */
 public final class HeadMemoryProbe {
 
@@ -34,6 +35,15 @@ public final class HeadMemoryProbe {
         int steps = Integer.parseInt(args[1]);
         InputType input = InputType.convolutional(224, 224, 3);
         ComputationGraph net = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(224, 224, 3), 6, head, input);
+        if (args.length > 2) {
+            if (net.getConfiguration().getCacheMode() == org.deeplearning4j.nn.conf.CacheMode.NONE) {
+                throw new IllegalStateException("the library did not enable the forward cache (are the oneDNN"
+                        + " helpers on?)");
+            }
+            if (args[2].equals("no-forward-cache")) {
+                net.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.NONE);
+            }
+        }
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 224, 224).muli(255).subi(120);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 6);

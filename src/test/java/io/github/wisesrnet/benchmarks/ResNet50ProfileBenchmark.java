@@ -15,6 +15,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -22,7 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Where a ResNet50 training step and inference pass spend their time: Java Flight Recorder (the JDK's "profile"
@@ -79,8 +83,100 @@ class ResNet50ProfileBenchmark {
                         + " Command: mvn test -Pbenchmark -Dtest=ResNet50ProfileBenchmark");
     }
 
+    /**
+     * oneDNN's own account (its verbose mode, one line per primitive executed with its time): one training step and
+     * one inference pass of the same network in a child JVM ({@link OneDnnVerboseProbe}), grouped by primitive; the
+     * rest of the wall time is spent outside oneDNN (ND4J ops, DL4J's graph, the updater, copies).
+     */
+    @Test
+    void oneDnnPrimitives() throws Exception {
+        assumeTrue(OneDnnHelpers.oneDnnAvailable(), "needs the oneDNN ND4J binary: " + OneDnnHelpers.describe());
+        String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(javaCommand, "-Xmx6g", "-cp", System.getProperty("java.class.path"),
+                "-D" + OneDnnHelpers.DISABLE_PROPERTY + "=false", OneDnnVerboseProbe.class.getName())
+                .redirectErrorStream(true);
+        pb.environment().put("DNNL_VERBOSE", "1");
+        Process process = pb.start();
+        Map<String, double[]> train = new LinkedHashMap<>();
+        Map<String, double[]> inference = new LinkedHashMap<>();
+        double trainWall = 0;
+        double inferenceWall = 0;
+        Map<String, double[]> current = null;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                if (line.startsWith(OneDnnVerboseProbe.TRAIN_MARK)) {
+                    current = train;
+                } else if (line.startsWith(OneDnnVerboseProbe.INFERENCE_MARK)) {
+                    trainWall = Double.parseDouble(line.substring(OneDnnVerboseProbe.INFERENCE_MARK.length()));
+                    current = inference;
+                } else if (line.startsWith(OneDnnVerboseProbe.END_MARK)) {
+                    inferenceWall = Double.parseDouble(line.substring(OneDnnVerboseProbe.END_MARK.length()));
+                    current = null;
+                } else if (current != null && line.startsWith("dnnl_verbose,exec,")) {
+                    String[] f = line.split(",");
+                    double[] entry = current.computeIfAbsent(primitiveGroup(f), k -> new double[2]);
+                    entry[0] += Double.parseDouble(f[f.length - 1]);
+                    entry[1]++;
+                }
+            }
+        }
+        assertEquals(0, process.waitFor(), "verbose probe failed");
+        assertTrue(trainWall > 0 && inferenceWall > 0 && !train.isEmpty(), "no verbose output (DNNL_VERBOSE)");
+        List<String> groups = new java.util.ArrayList<>(train.keySet());
+        inference.keySet().stream().filter(g -> !groups.contains(g)).forEach(groups::add);
+        groups.sort(java.util.Comparator.comparingDouble(g -> -train.getOrDefault(g, new double[2])[0]));
+        BenchmarkTable table = new BenchmarkTable("oneDNN primitive", "training step ms (calls)",
+                "inference pass ms (calls)");
+        double trainOneDnn = 0;
+        double inferenceOneDnn = 0;
+        for (String g : groups) {
+            double[] t = train.getOrDefault(g, new double[2]);
+            double[] i = inference.getOrDefault(g, new double[2]);
+            trainOneDnn += t[0];
+            inferenceOneDnn += i[0];
+            table.add(g, String.format(Locale.ROOT, "%.0f (%d)", t[0], (int) t[1]),
+                    String.format(Locale.ROOT, "%.0f (%d)", i[0], (int) i[1]));
+        }
+        table.add("**all oneDNN primitives**", String.format(Locale.ROOT, "%.0f", trainOneDnn),
+                String.format(Locale.ROOT, "%.0f", inferenceOneDnn));
+        table.add("outside oneDNN (wall time minus the above)", String.format(Locale.ROOT, "%.0f",
+                trainWall - trainOneDnn), String.format(Locale.ROOT, "%.0f", inferenceWall - inferenceOneDnn));
+        table.add("**wall time**", String.format(Locale.ROOT, "%.0f", trainWall),
+                String.format(Locale.ROOT, "%.0f", inferenceWall));
+        table.write("resnet50-onednn", "ResNet50 training step and inference pass by oneDNN primitive",
+                "Machine: " + BenchmarkTable.machine() + ", " + OneDnnHelpers.describe() + ". Wise-SrNet ResNet50,"
+                        + " 224x224, batch 8, float; one step and one pass after 2 warm-up steps, in a JVM run with"
+                        + " DNNL_VERBOSE=1 (which adds a little time of its own). Command: mvn test -Pbenchmark"
+                        + " -Dtest=ResNet50ProfileBenchmark#oneDnnPrimitives");
+    }
+
+    /**
+     * A verbose line's group: the primitive and its direction; reorders split into those of activations (plain NCHW
+     * to and from the layouts oneDNN's kernels use) and of weights (formats with a blocked output-channel axis 'A').
+     */
+    private static String primitiveGroup(String[] f) {
+        String primitive = f[3];
+        String kind = f[5];
+        if (primitive.equals("reorder")) {
+            String[] mds = f[6].split(" ");
+            boolean weights = false;
+            for (String md : mds) {
+                String[] parts = md.split(":");
+                weights |= parts.length > 3 && !parts[3].isEmpty() && parts[3].charAt(0) == 'A';
+            }
+            return weights ? "reorder of weights" : "reorder of activations (NCHW <-> oneDNN layouts)";
+        }
+        if (primitive.equals("convolution")) {
+            return kind.startsWith("forward") ? "convolution forward" : "convolution " + kind.replace('_', ' ');
+        }
+        if (primitive.equals("batch_normalization")) {
+            return "batch normalization " + (kind.startsWith("forward") ? "forward" : "backward");
+        }
+        return primitive.replace('_', ' ');
+    }
+
     private static final List<String> PARTS = List.of("convolution forward (oneDNN helper)",
-            "convolution backward (oneDNN helper)", "batch normalization: batch statistics (ND4J reductions)",
+            "convolution backward (oneDNN helper)", "batch normalization: batch statistics",
             "batch normalization: forward op (helper)", "batch normalization: backward op (helper)",
             "ReLU and residual additions", "copies between workspaces (leverageTo)", "updater",
             "everything else");
@@ -121,6 +217,10 @@ class ResNet50ProfileBenchmark {
             String method = frame.getMethod().getName();
             if (type.endsWith("MKLDNNConvHelper")) {
                 return method.startsWith("backprop") ? PARTS.get(1) : PARTS.get(0);
+            }
+            if (type.endsWith("BatchNormStatsHelper")) {
+                return method.startsWith("backprop") ? PARTS.get(4)
+                        : method.equals("batchStatistics") ? PARTS.get(2) : PARTS.get(3);
             }
             if (type.endsWith("MKLDNNBatchNormHelper") || type.endsWith("normalization.BatchNormalization")) {
                 if (method.startsWith("backprop")) {

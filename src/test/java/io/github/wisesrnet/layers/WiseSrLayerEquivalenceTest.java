@@ -54,6 +54,9 @@ class WiseSrLayerEquivalenceTest {
                 cases.add(Arguments.of(format, p, 17, 23));
             }
             cases.add(Arguments.of(format, 3, 56, 56));
+            // NCHW planes above WiseSrLayerImpl.MAX_POOLING_OP_PLANE_PIXELS: window sums forward (NHWC: the op)
+            cases.add(Arguments.of(format, 4, 113, 118));
+            cases.add(Arguments.of(format, 3, 120, 125));
         }
         return cases.stream();
     }

@@ -49,6 +49,9 @@ class WiseSrLayerGradientTest {
                 }
             }
         }
+        // an NCHW plane above WiseSrLayerImpl.MAX_POOLING_OP_PLANE_PIXELS: window sums forward, with remainders
+        // (p = 8 keeps the parameter count, and so the time of the check, small)
+        cases.add(Arguments.of(CNN2DFormat.NCHW, 8, 113, 118, true));
         return cases.stream();
     }
 
