@@ -98,16 +98,18 @@ class HeadCostBenchmark {
                 "ratio to GAP");
         for (long[] s : shapes) {
             List<Variant> variants = variants(s);
-            double[] medians = medians(variants, ROUNDS, ITERATIONS_PER_ROUND);
+            double[][] perRound = perRound(variants, ROUNDS, ITERATIONS_PER_ROUND);
             for (int k = 0; k < variants.size(); k++) {
-                table.add(java.util.Arrays.toString(s), variants.get(k).name(), medians[k], medians[k] / medians[0]);
+                table.add(java.util.Arrays.toString(s), variants.get(k).name(), BenchmarkTable.median(perRound[k]),
+                        medianRatio(perRound[k], perRound[0]));
             }
         }
         table.write("head-cost", "Head cost: forward + backward, float",
                 "Machine: " + BenchmarkTable.machine() + ". Each head in a graph input -> head -> output(10),"
                         + " computeGradientAndScore with workspaces. " + ROUNDS + " interleaved rounds of "
-                        + ITERATIONS_PER_ROUND + " iterations after " + WARMUP + " warm-up iterations; medians."
-                        + " Command: mvn test -Pbenchmark -Dtest=HeadCostBenchmark");
+                        + ITERATIONS_PER_ROUND + " iterations after " + WARMUP + " warm-up iterations; times are"
+                        + " medians, ratios the median of the per-round ratios."
+                        + " Command: mvn test -Pbenchmark -Dtest=HeadCostBenchmark#headCost");
     }
 
     /**
@@ -170,17 +172,6 @@ class HeadCostBenchmark {
             ratios[r] = a[r] / b[r];
         }
         return BenchmarkTable.median(ratios);
-    }
-
-    /** Median milliseconds per forward + backward of each variant, interleaved in rotating order, after warm-up. */
-    private static double[] medians(List<Variant> variants, int rounds, int iterations) {
-        double[][] perRound = perRound(variants, rounds, iterations);
-        double[] medians = new double[variants.size()];
-        for (int k = 0; k < variants.size(); k++) {
-            medians[k] = BenchmarkTable.median(perRound[k]);
-            assertTrue(medians[k] > 0);
-        }
-        return medians;
     }
 
     /** Milliseconds per forward + backward of each variant in each round, interleaved in rotating order. */
