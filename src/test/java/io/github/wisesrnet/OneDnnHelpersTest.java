@@ -245,6 +245,15 @@ class OneDnnHelpersTest {
         }
     }
 
+    @Test
+    void tuningAnUninitializedNetworkSaysToInitializeIt() {
+        ComputationGraph notInitialized = new ComputationGraph(Backbone.SMALL_CNN.featureExtractorConfiguration(
+                (InputType.InputTypeConvolutional) InputType.convolutional(32, 32, 3), 1));
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> OneDnnHelpers.tune(notInitialized));
+        assertTrue(e.getMessage().contains("call net.init()"), e.getMessage());
+    }
+
     private static INDArray labels(int n) {
         INDArray y = Nd4j.zeros(DataType.FLOAT, n, CLASSES);
         for (int i = 0; i < n; i++) {

@@ -32,25 +32,29 @@ import java.util.Arrays;
  * In NCHW the map is a plain [N*C, H*W] matrix, so the pooling is one matrix multiply that reads the map once, and
  * everything after it works on the pooled [N, C, kH*kW] array; the backward pass reuses the P of the training
  * forward pass (small: 1/p^2 of the map) and writes dx. That is one read of the map forward and one write backward,
- * as for GAP (HeadCostBenchmark).
- * NHWC has no such matrix and multiplies the map by K directly (broadcast multiply, then a sum).
+ * as for GAP (HeadCostBenchmark). NHWC has no such matrix and multiplies the map by K directly (broadcast multiply,
+ * then a sum).
+ * <p>E, and K computed as W E, grow with (H*W)^2, so maps above {@code MAX_MATRIX_POOLED_PIXELS} (16x16) take a
+ * path that is linear in the map: P from ND4J's average-pooling op and dx from its backward op, or, on NCHW planes
+ * above {@code MAX_POOLING_OP_PLANE_PIXELS} (112x112), P from one sum over the windows of a view of the map and K
+ * built from W by broadcasting.
  */
 public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
 
-    /** Largest map (H*W pixels) pooled with the matrix E; larger maps use ND4J's pooling op (linear in H*W). */
+    /** Largest map (H*W pixels) pooled with the matrix E; larger maps take the linear path (see the class). */
     static final long MAX_MATRIX_POOLED_PIXELS = 16 * 16;
     /**
-     * Largest NCHW plane (H*W pixels) given to ND4J's pooling op in the forward pass. Above it oneDNN (2.3, in ND4J
-     * M2.1) pools plain NCHW with its slow reference kernel: 3-4 ms for [2, 32, 220, 220] against 0.5 ms for
-     * [4, 64, 112, 112] of the same size; summing the windows of a view takes 0.8 ms there (and is slower below).
-     * Measured at 112x112 (op faster) and 136x136 (sums faster).
-     */
-    static final long MAX_POOLING_OP_PLANE_PIXELS = 112 * 112;
-    /**
-     * System property that moves that bound, read when the layer is created: for HeadCostBenchmark, which times both
-     * paths on the same maps. Not needed otherwise.
+     * System property that moves {@link #MAX_MATRIX_POOLED_PIXELS}, read when the layer is created: for
+     * HeadCostBenchmark, which times both paths on the same maps. Not needed otherwise.
      */
     public static final String MAX_MATRIX_POOLED_PIXELS_PROPERTY = "wisesrnet.maxMatrixPooledPixels";
+    /**
+     * Largest NCHW plane (H*W pixels) given to ND4J's pooling ops, forward and backward. Above it oneDNN (2.3, in ND4J
+     * M2.1) pools plain NCHW with its slow generic kernel: 3-4 ms forward for [2, 32, 220, 220] against 0.5 ms for
+     * [4, 64, 112, 112] of the same size; summing the windows of a view takes 0.8 ms there (and is slower below).
+     * Measured at 112x112 (ops faster) and 136x136 (sums faster).
+     */
+    static final long MAX_POOLING_OP_PLANE_PIXELS = 112 * 112;
 
     private final long maxMatrixPooledPixels = maxMatrixPooledPixels();
 

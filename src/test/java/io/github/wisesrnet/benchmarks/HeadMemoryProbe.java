@@ -9,11 +9,20 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import io.github.wisesrnet.OneDnnHelpers;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * Run in its own JVM by {@link WholeNetworkBenchmark}: builds ResNet50 (224x224) with one head, runs training steps
@@ -61,6 +70,36 @@ public final class HeadMemoryProbe {
             }
         }
         System.out.println(RESULT_PREFIX + net.numParams() + " " + peakResidentKb() + " " + heapPeak / 1024);
+    }
+
+    /** What one probe run printed: the network's parameter count, peak resident kB (-1 if unknown), peak heap kB. */
+    record Result(long parameters, long residentKb, long heapKb) {
+    }
+
+    /**
+     * Runs the probe in its own JVM (-Xmx6g, the test's class path, the oneDNN helpers as the library's default
+     * unless -D{@value OneDnnHelpers#DISABLE_PROPERTY} says otherwise) with these arguments, and reads its result.
+     */
+    static Result runInOwnJvm(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx6g", "-cp", System.getProperty("java.class.path"), "-D"
+                + OneDnnHelpers.DISABLE_PROPERTY + "=" + System.getProperty(OneDnnHelpers.DISABLE_PROPERTY, "false"),
+                HeadMemoryProbe.class.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String result = null;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                if (line.startsWith(RESULT_PREFIX)) {
+                    result = line.substring(RESULT_PREFIX.length());
+                }
+            }
+        }
+        String what = "memory probe " + String.join(" ", args);
+        assertEquals(0, process.waitFor(), what + " failed");
+        assertNotNull(result, what + " printed no result");
+        String[] parts = result.trim().split(" ");
+        return new Result(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2]));
     }
 
     /** Peak resident set size in kB from /proc/self/status, or -1 where that file does not exist. */

@@ -12,15 +12,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -120,28 +115,13 @@ class HelperTuningBenchmark {
         OneDnnHelpers.useByDefault();
         assumeTrue(OneDnnHelpers.active(), "needs the oneDNN ND4J binary with helpers on: "
                 + OneDnnHelpers.describe());
-        String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         BenchmarkTable table = new BenchmarkTable("forward cache", "peak resident MB", "peak Java heap MB",
                 "resident vs without");
         double without = 0;
         for (String mode : List.of("no-forward-cache", "forward-cache")) {
-            ProcessBuilder pb = new ProcessBuilder(javaCommand, "-Xmx6g", "-cp", System.getProperty("java.class.path"),
-                    "-D" + OneDnnHelpers.DISABLE_PROPERTY + "=false", HeadMemoryProbe.class.getName(),
-                    Head.WISE_SRNET.name(), "3", mode).redirectErrorStream(true);
-            Process process = pb.start();
-            String result = null;
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    if (line.startsWith(HeadMemoryProbe.RESULT_PREFIX)) {
-                        result = line.substring(HeadMemoryProbe.RESULT_PREFIX.length());
-                    }
-                }
-            }
-            assertEquals(0, process.waitFor(), "memory probe (" + mode + ") failed");
-            assertNotNull(result, "memory probe (" + mode + ") printed no result");
-            String[] parts = result.trim().split(" ");
-            long residentKb = Long.parseLong(parts[1]);
-            long heapKb = Long.parseLong(parts[2]);
+            HeadMemoryProbe.Result result = HeadMemoryProbe.runInOwnJvm(Head.WISE_SRNET.name(), "3", mode);
+            long residentKb = result.residentKb();
+            long heapKb = result.heapKb();
             assumeTrue(residentKb > 0, "peak resident size needs Linux /proc/self/status");
             if (without == 0) {
                 without = residentKb;

@@ -13,14 +13,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -100,34 +95,18 @@ class WholeNetworkBenchmark {
     @Test
     void resnet50PeakMemoryPerHead() throws Exception {
         OneDnnHelpers.useByDefault(); // the children get the library's default unless the property says otherwise
-        String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         BenchmarkTable table = new BenchmarkTable("head", "parameters", "peak resident MB", "peak Java heap MB",
                 "resident vs GAP");
         double gapResident = 0;
         for (Head head : List.of(Head.GAP, Head.WISE_SRNET)) {
-            ProcessBuilder pb = new ProcessBuilder(javaCommand, "-Xmx6g", "-cp", System.getProperty("java.class.path"),
-                    "-D" + OneDnnHelpers.DISABLE_PROPERTY + "=" + System.getProperty(OneDnnHelpers.DISABLE_PROPERTY,
-                            "false"),
-                    HeadMemoryProbe.class.getName(), head.name(), "3").redirectErrorStream(true);
-            Process process = pb.start();
-            String result = null;
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()))) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    if (line.startsWith(HeadMemoryProbe.RESULT_PREFIX)) {
-                        result = line.substring(HeadMemoryProbe.RESULT_PREFIX.length());
-                    }
-                }
-            }
-            assertEquals(0, process.waitFor(), "memory probe for " + head + " failed");
-            assertNotNull(result, "memory probe for " + head + " printed no result");
-            String[] parts = result.trim().split(" ");
-            long residentKb = Long.parseLong(parts[1]);
-            long heapKb = Long.parseLong(parts[2]);
+            HeadMemoryProbe.Result result = HeadMemoryProbe.runInOwnJvm(head.name(), "3");
+            long residentKb = result.residentKb();
+            long heapKb = result.heapKb();
             assertTrue(residentKb != 0 && heapKb > 0);
             if (head == Head.GAP) {
                 gapResident = residentKb;
             }
-            table.add(head.name(), String.format("%,d", Long.parseLong(parts[0])),
+            table.add(head.name(), String.format("%,d", result.parameters()),
                     residentKb < 0 ? "n/a" : String.valueOf(residentKb / 1024), heapKb / 1024,
                     residentKb < 0 ? "n/a" : String.format(Locale.ROOT, "%.3f", residentKb / gapResident));
         }
