@@ -195,13 +195,14 @@ public final class OneDnnHelpers {
         for (Layer wrapped : net.getLayers()) {
             Layer layer = unwrapped(wrapped);
             if (layer instanceof ConvolutionLayer conv) {
+                boolean plainConvolution = layer.getClass() == ConvolutionLayer.class; // the class that caches
                 boolean identity = conv.layerConf().getActivationFn() instanceof ActivationIdentity;
-                boolean cachesOutputOnly = layer.getClass() == ConvolutionLayer.class ? conv.getHelper() != null
+                boolean cachesOutputOnly = plainConvolution ? conv.getHelper() != null
                         : layer instanceof DepthwiseConvolution2DLayer || layer instanceof SeparableConvolution2DLayer;
                 if (!identity || !cachesOutputOnly) {
                     return false;
                 }
-                anyConvolution |= layer.getClass() == ConvolutionLayer.class;
+                anyConvolution |= plainConvolution;
             }
         }
         if (!anyConvolution) {

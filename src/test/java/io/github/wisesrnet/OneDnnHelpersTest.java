@@ -263,12 +263,7 @@ class OneDnnHelpersTest {
     }
 
     private static org.deeplearning4j.nn.layers.normalization.BatchNormalization firstBatchNorm(ComputationGraph net) {
-        for (Layer layer : net.getLayers()) {
-            if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
-                return bn;
-            }
-        }
-        throw new AssertionError("no batch normalization");
+        return first(net, org.deeplearning4j.nn.layers.normalization.BatchNormalization.class);
     }
 
     /**
@@ -285,12 +280,16 @@ class OneDnnHelpersTest {
     }
 
     private static ConvolutionLayer firstConvolution(ComputationGraph net) {
+        return first(net, ConvolutionLayer.class);
+    }
+
+    private static <T extends Layer> T first(ComputationGraph net, Class<T> type) {
         for (Layer layer : net.getLayers()) {
-            if (layer instanceof ConvolutionLayer conv) {
-                return conv;
+            if (type.isInstance(layer)) {
+                return type.cast(layer);
             }
         }
-        throw new AssertionError("no convolution layer");
+        throw new AssertionError("no " + type.getSimpleName());
     }
 
     /**

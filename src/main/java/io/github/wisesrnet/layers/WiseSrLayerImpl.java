@@ -160,7 +160,8 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         INDArray weightGrad = gradientViews.get(WiseSrParamInitializer.WEIGHT_KEY);
         INDArray weightGradRows = weightGrad.reshape('c', channels, layerConf().getKernelHeight()
                 * layerConf().getKernelWidth());
-        if (poolsWithOp()) {
+        // the pooling backward op, except on large NCHW planes, where oneDNN's is slow: there dx = eps * K below
+        if (poolsWithOp() && !largeNchwPlanes()) {
             INDArray epsilonOut = backpropByOp(x, contiguousEps, weightGradRows, workspaceMgr);
             gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
             weightNoiseParams.clear();
@@ -168,10 +169,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         }
         if (isNchw()) {
             // dW[c,j] = sum_n eps[n,c] * P[n,c,j]
-            INDArray pooled = keptPooled();
-            if (pooled == null) {
-                pooled = pooled(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
-            }
+            INDArray pooled = pooledForBackward(x, workspaceMgr);
             INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
             Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, contiguousEps, weighted, 0, 1));
             weighted.sum(weightGradRows, 0);
@@ -224,9 +222,9 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
     }
 
     /**
-     * Large maps, backward: {@code dW = sum_n(eps * P)}, then the gradient at the pooled map, {@code dP = eps * W},
-     * spread back over each window by ND4J's average-pooling backward op (zero on the rows and columns that 'valid'
-     * pooling drops). Every step is linear in the map.
+     * Large maps (but not large NCHW planes), backward: {@code dW = sum_n(eps * P)}, then the gradient at the pooled
+     * map, {@code dP = eps * W}, spread back over each window by ND4J's average-pooling backward op (zero on the rows
+     * and columns that 'valid' pooling drops). Every step is linear in the map.
      */
     private INDArray backpropByOp(INDArray x, INDArray eps, INDArray weightGradRows, LayerWorkspaceMgr workspaceMgr) {
         WiseSrLayer conf = layerConf();
@@ -235,24 +233,9 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long kH = conf.getKernelHeight();
         long kW = conf.getKernelWidth();
         long j = kH * kW;
-        INDArray pooled = keptPooled();
-        if (pooled == null) {
-            pooled = pooledByOp(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
-        }
+        INDArray pooled = pooledForBackward(x, workspaceMgr);
         INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
         INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
-        if (largeNchwPlanes()) {
-            // dx = eps * K, with K built from W by broadcasting (oneDNN's pooling backward is slow on such planes)
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, eps, weighted, 0, 1));
-            weighted.sum(weightGradRows, 0);
-            INDArray kernel = fullMapKernelByBroadcast(w, workspaceMgr);
-            long s = conf.getInputHeight() * conf.getInputWidth();
-            INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(),
-                    'c');
-            Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, c, 1), kernel.reshape('c', 1, c, s)},
-                    new INDArray[]{epsilonOut.reshape('c', n, c, s)}));
-            return epsilonOut;
-        }
         INDArray pooledGrad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
         if (isNchw()) {
             Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, eps, weighted, 0, 1));
@@ -280,12 +263,17 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
     }
 
     /**
-     * The pooled map kept by the training forward pass, if it was computed from the current input (the same array:
-     * DL4J sets a new one for every forward pass) and its workspace has not been closed or reset since; else null.
+     * The pooled map for the backward pass: the one kept by the training forward pass if it was computed from the
+     * current input (the same array: DL4J sets a new one for every forward pass) and its workspace has not been
+     * closed or reset since; else pooled again, by the layer's path.
      */
-    private INDArray keptPooled() {
+    private INDArray pooledForBackward(INDArray x, LayerWorkspaceMgr workspaceMgr) {
         INDArray kept = trainingPooled;
-        return kept != null && trainingPooledInput == input && !kept.wasClosed() ? kept : null;
+        if (kept != null && trainingPooledInput == input && !kept.wasClosed()) {
+            return kept;
+        }
+        return poolsWithOp() ? pooledByOp(x, ArrayType.BP_WORKING_MEM, workspaceMgr)
+                : pooled(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
     }
 
     @Override
@@ -295,10 +283,13 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         trainingPooledInput = null;
     }
 
-    /** NCHW planes above {@link #MAX_POOLING_OP_PLANE_PIXELS}, where oneDNN's pooling op is slow both ways. */
+    /**
+     * On the linear path, NCHW planes above {@link #MAX_POOLING_OP_PLANE_PIXELS}, where oneDNN's pooling op is slow
+     * both ways.
+     */
     private boolean largeNchwPlanes() {
         WiseSrLayer conf = layerConf();
-        return isNchw() && conf.getInputHeight() * conf.getInputWidth() > MAX_POOLING_OP_PLANE_PIXELS;
+        return poolsWithOp() && isNchw() && conf.getInputHeight() * conf.getInputWidth() > MAX_POOLING_OP_PLANE_PIXELS;
     }
 
     /**
@@ -306,7 +297,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
      * broadcast into the windows of K viewed as [C, kH, p, kW, p]; zero on the rows and columns that 'valid'
      * pooling drops.
      */
-    private INDArray fullMapKernelByBroadcast(INDArray weightRows, LayerWorkspaceMgr workspaceMgr) {
+    private INDArray fullMapKernelByBroadcast(INDArray weightRows, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
         WiseSrLayer conf = layerConf();
         int p = conf.getPoolSize();
         long c = conf.getNIn();
@@ -314,14 +305,11 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long w = conf.getInputWidth();
         long kH = conf.getKernelHeight();
         long kW = conf.getKernelWidth();
-        INDArray kernel = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[]{c, h, w},
-                'c');
-        INDArray windows = kH * p == h && kW * p == w ? kernel
-                : kernel.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p), NDArrayIndex.interval(0, kW * p));
-        INDArray spread = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[]{1, 1, p, 1,
-                p}, 'c').assign(1.0 / (p * p));
+        INDArray kernel = workspaceMgr.createUninitialized(type, dataType, new long[]{c, h, w}, 'c');
+        INDArray spread = workspaceMgr.createUninitialized(type, dataType, new long[]{1, 1, p, 1, p}, 'c')
+                .assign(1.0 / (p * p));
         Nd4j.exec(new MulOp(new INDArray[]{weightRows.reshape('c', c, kH, 1, kW, 1), spread},
-                new INDArray[]{windows.reshape('c', c, kH, p, kW, p)}));
+                new INDArray[]{windows(kernel)}));
         if (kH * p < h) {
             kernel.get(NDArrayIndex.all(), NDArrayIndex.interval(kH * p, h), NDArrayIndex.all()).assign(0);
         }
@@ -341,18 +329,26 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         WiseSrLayer conf = layerConf();
         int p = conf.getPoolSize();
         long planes = x.size(0) * conf.getNIn();
-        long h = conf.getInputHeight();
-        long w = conf.getInputWidth();
-        long kH = conf.getKernelHeight();
-        long kW = conf.getKernelWidth();
-        INDArray map = contiguous(x).reshape('c', planes, h, w);
-        INDArray used = kH * p == h && kW * p == w ? map
-                : map.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p), NDArrayIndex.interval(0, kW * p));
-        INDArray windows = used.reshape('c', planes, kH, p, kW, p);
-        INDArray pooled = workspaceMgr.createUninitialized(type, dataType, new long[]{planes, kH, kW}, 'c');
-        Nd4j.exec(DynamicCustomOp.builder("reduce_sum").addInputs(windows).addOutputs(pooled)
+        INDArray map = contiguous(x).reshape('c', planes, conf.getInputHeight(), conf.getInputWidth());
+        INDArray pooled = workspaceMgr.createUninitialized(type, dataType, new long[]{planes, conf.getKernelHeight(),
+                conf.getKernelWidth()}, 'c');
+        Nd4j.exec(DynamicCustomOp.builder("reduce_sum").addInputs(windows(map)).addOutputs(pooled)
                 .addIntegerArguments(2, 4).build());
         return pooled.divi(p * p);
+    }
+
+    /**
+     * Planes [X, H, W] without the rows and columns that 'valid' pooling drops, viewed (no copy) as their pooling
+     * windows [X, kH, p, kW, p].
+     */
+    private INDArray windows(INDArray planes) {
+        WiseSrLayer conf = layerConf();
+        int p = conf.getPoolSize();
+        long kH = conf.getKernelHeight();
+        long kW = conf.getKernelWidth();
+        INDArray used = kH * p == planes.size(1) && kW * p == planes.size(2) ? planes
+                : planes.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p), NDArrayIndex.interval(0, kW * p));
+        return used.reshape('c', planes.size(0), kH, p, kW, p);
     }
 
     /** The pooled map as avgpool2d writes it: [N, C, kH, kW] (NCHW) or [N, kH, kW, C] (NHWC). */
@@ -414,10 +410,16 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
                 * layerConf().getKernelWidth());
     }
 
-    /** The full-map kernel K = W E: [C, H*W] in NCHW, [H*W, C] in NHWC (matching {@link #asRows}). */
+    /**
+     * The full-map kernel K = W E: [C, H*W] in NCHW, [H*W, C] in NHWC (matching {@link #asRows}); on large NCHW
+     * planes built from W by broadcasting, without E.
+     */
     private INDArray fullMapKernel(INDArray weightRows, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
         long c = layerConf().getNIn();
         long s = layerConf().getInputHeight() * layerConf().getInputWidth();
+        if (largeNchwPlanes()) {
+            return fullMapKernelByBroadcast(weightRows, type, workspaceMgr);
+        }
         if (isNchw()) {
             INDArray k = workspaceMgr.createUninitialized(type, dataType, new long[]{c, s}, 'c');
             Nd4j.gemm(weightRows, pooling(), k, false, false, 1.0, 0.0);
