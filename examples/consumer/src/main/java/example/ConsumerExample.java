@@ -1,6 +1,7 @@
 package example;
 
 import io.github.wisesrnet.Head;
+import io.github.wisesrnet.InferenceFolding;
 import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
@@ -79,6 +80,17 @@ public final class ConsumerExample {
             System.exit(1);
         }
         System.out.println("loaded model gives the same output as the saved one");
+
+        // For serving: batch normalizations folded into the convolutions, the same outputs up to float rounding.
+        ComputationGraph folded = InferenceFolding.fold(loaded);
+        INDArray foldedOutput = folded.outputSingle(input);
+        System.out.printf("folded for inference: %d layers instead of %d, largest output difference %.1e%n",
+                folded.getLayers().length, loaded.getLayers().length,
+                Transforms.abs(foldedOutput.sub(after)).maxNumber().doubleValue());
+        if (!foldedOutput.equalsWithEps(after, 1e-4)) {
+            System.err.println("The folded model's output differs:\n" + after + "\n" + foldedOutput);
+            System.exit(1);
+        }
 
         // Where the decision comes from: each feature-map position's exact share of the top class's score.
         Attributions why = SpatialAttribution.of(loaded).explainTopK(input, 1);

@@ -34,8 +34,8 @@ import java.util.Map;
  *       non-channel axes. Results agree to float rounding (the sums are taken in another order).</li>
  * </ul>
  * {@link OneDnnHelpers#tune} installs it on NCHW layers that have DL4J's oneDNN helper; other data types, ranks or
- * formats return {@code null}, which makes DL4J use its built-in code. Together with the forward cache it makes a
- * training step 26-29% shorter (README, Benchmarks, Helper tuning; 11-22% from this helper alone).
+ * formats return {@code null}, which makes DL4J use its built-in code. By itself it makes a training step 13-20%
+ * shorter (README, Benchmarks, Helper tuning).
  */
 final class BatchNormStatsHelper implements BatchNormalizationHelper {
 

@@ -4,7 +4,6 @@ import io.github.wisesrnet.Head;
 import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
-import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What {@link OneDnnHelpers#tune} gains: a training step of the same network with DL4J's helpers as DL4J sets them
- * up, with the batch-norm stats helper only, with the forward cache only, and with both (the library's default);
+ * up, with the batch-norm stats helper only, with the ReLU layer only, with the forward cache only, and with all
+ * three (the library's default);
  * interleaved in one process, medians and ratios to DL4J's setup. Then the peak memory of ResNet50 with and without
  * the forward cache, each in its own JVM.
  *
@@ -40,15 +40,18 @@ class HelperTuningBenchmark {
     private static final List<Variant> VARIANTS = List.of(
             new Variant("DL4J's helpers as DL4J sets them up", net -> net),
             new Variant("batch-norm stats helper", net -> {
-                OneDnnHelpers.tune(net);
-                net.setCacheMode(CacheMode.NONE);
+                OneDnnHelpers.installBatchNormStatsHelper(net);
+                return net;
+            }),
+            new Variant("ReLU layer without copies", net -> {
+                OneDnnHelpers.installReluLayers(net);
                 return net;
             }),
             new Variant("forward cache", net -> {
                 OneDnnHelpers.enableForwardCache(net);
                 return net;
             }),
-            new Variant("both (library default, OneDnnHelpers.tune)", net -> {
+            new Variant("all three (library default, OneDnnHelpers.tune)", net -> {
                 OneDnnHelpers.tune(net);
                 return net;
             }));

@@ -1,6 +1,7 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
+import io.github.wisesrnet.InferenceFolding;
 import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
@@ -34,7 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * threads (PyTorch's set explicitly: it picks 1 thread on these machines by itself). PyTorch runs in a Python worker
  * process ({@code benchmarks/pytorch_resnet50_worker.py}) that times its own calls, so process round trips are not
  * counted. Without {@code python3} with {@code torch} and {@code torchvision} (Debian: {@code apt-get install
- * python3-torch python3-torchvision}) the benchmark says so and reports this library alone.
+ * python3-torch python3-torchvision}) the benchmark says so and reports this library alone. This library's inference
+ * is timed twice: the trained network, and its {@link InferenceFolding} copy (batch norms folded into the
+ * convolutions; PyTorch's side is its plain eval mode, unfolded).
  *
  * <p>Run: {@code mvn test -Pbenchmark -Dtest=PyTorchSideBySideBenchmark}; results in target/benchmarks/side-by-side.md.
  */
@@ -58,12 +61,18 @@ class PyTorchSideBySideBenchmark {
 
         double inference() throws IOException;
 
+        /** An inference pass of the {@link InferenceFolding folded} copy, or NaN where there is none. */
+        default double foldedInference() {
+            return Double.NaN;
+        }
+
         @Override
         default void close() throws IOException {
         }
     }
 
-    private record Dl4jVariant(Head head, ComputationGraph net, INDArray x, INDArray y) implements Variant {
+    private record Dl4jVariant(Head head, ComputationGraph net, ComputationGraph folded, INDArray x, INDArray y)
+            implements Variant {
         @Override
         public String framework() {
             return "this library (DL4J 1.0.0-M2.1)";
@@ -80,6 +89,13 @@ class PyTorchSideBySideBenchmark {
         public double inference() {
             long start = System.nanoTime();
             net.outputSingle(false, x);
+            return (System.nanoTime() - start) / 1e6;
+        }
+
+        @Override
+        public double foldedInference() {
+            long start = System.nanoTime();
+            folded.outputSingle(false, x);
             return (System.nanoTime() - start) / 1e6;
         }
     }
@@ -165,7 +181,8 @@ class PyTorchSideBySideBenchmark {
             y.putScalar(i, i % 6, 1.0);
         }
         for (Head head : List.of(Head.GAP, Head.WISE_SRNET)) {
-            variants.add(new Dl4jVariant(head, WiseSrNet.attach(features, 6, head), x, y));
+            ComputationGraph net = WiseSrNet.attach(features, 6, head);
+            variants.add(new Dl4jVariant(head, net, InferenceFolding.fold(net), x, y));
         }
         Path script = null;
         if (torchVersion != null) {
@@ -179,18 +196,21 @@ class PyTorchSideBySideBenchmark {
                 for (int i = 0; i < WARMUP; i++) {
                     v.trainStep();
                     v.inference();
+                    v.foldedInference();
                 }
             }
             double[][] train = new double[variants.size()][ROUNDS];
             double[][] infer = new double[variants.size()][ROUNDS];
+            double[][] folded = new double[variants.size()][ROUNDS];
             for (int r = 0; r < ROUNDS; r++) {
                 for (int k = 0; k < variants.size(); k++) {
                     int i = (k + r) % variants.size(); // rotate the order every round
                     train[i][r] = variants.get(i).trainStep();
                     infer[i][r] = variants.get(i).inference();
+                    folded[i][r] = variants.get(i).foldedInference();
                 }
             }
-            write(variants, train, infer, torchVersion);
+            write(variants, train, infer, folded, torchVersion);
         } finally {
             for (Variant v : variants) {
                 v.close();
@@ -201,28 +221,35 @@ class PyTorchSideBySideBenchmark {
         }
     }
 
-    private static void write(List<Variant> variants, double[][] train, double[][] infer, String torchVersion)
-            throws IOException {
+    private static void write(List<Variant> variants, double[][] train, double[][] infer, double[][] folded,
+            String torchVersion) throws IOException {
         BenchmarkTable table = new BenchmarkTable("framework", "head", "train step median ms", "images/s (train)",
                 "inference median ms", "images/s (inference)", "train images/s vs PyTorch",
-                "inference images/s vs PyTorch", "train steps (ms)", "inference passes (ms)");
+                "inference images/s vs PyTorch", "folded inference median ms", "folded inference images/s vs PyTorch",
+                "train steps (ms)", "inference passes (ms)", "folded inference passes (ms)");
         int torchOffset = variants.size() / 2;
         for (int k = 0; k < variants.size(); k++) {
             Variant v = variants.get(k);
             double t = BenchmarkTable.median(train[k]);
             double i = BenchmarkTable.median(infer[k]);
             assertTrue(t > 0 && i > 0);
+            double f = BenchmarkTable.median(folded[k]);
             String trainRatio = "";
             String inferRatio = "";
+            String foldedRatio = "";
             if (torchVersion != null && k < torchOffset) {
                 // images/s ratio = PyTorch's time / this library's time, same head
                 trainRatio = String.format(java.util.Locale.ROOT, "%.2f",
                         BenchmarkTable.median(train[k + torchOffset]) / t);
                 inferRatio = String.format(java.util.Locale.ROOT, "%.2f",
                         BenchmarkTable.median(infer[k + torchOffset]) / i);
+                foldedRatio = String.format(java.util.Locale.ROOT, "%.2f",
+                        BenchmarkTable.median(infer[k + torchOffset]) / f);
             }
+            boolean hasFolded = !Double.isNaN(f);
             table.add(v.framework(), v.head().name(), t, BATCH * 1000 / t, i, BATCH * 1000 / i, trainRatio,
-                    inferRatio, join(train[k]), join(infer[k]));
+                    inferRatio, hasFolded ? String.format(java.util.Locale.ROOT, "%.1f", f) : "", foldedRatio,
+                    join(train[k]), join(infer[k]), hasFolded ? join(folded[k]) : "");
         }
         table.write("side-by-side", "ResNet50 at " + SIZE + "x" + SIZE + ", batch " + BATCH + ": this library and"
                         + " PyTorch on the same CPU",
