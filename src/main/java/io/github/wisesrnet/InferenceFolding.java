@@ -2,6 +2,7 @@ package io.github.wisesrnet;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -36,9 +37,10 @@ import java.util.Map;
  *       {@code W gamma / sqrt(var + eps)} and bias {@code (b - mean) gamma / sqrt(var + eps) + beta};</li>
  *   <li>each activation layer that then directly follows a convolution becomes that convolution's activation.</li>
  * </ul>
- * A pair is folded only when the convolution ({@link ConvolutionLayer}, or {@link SeparableConvolution2D} in NCHW;
- * frozen or not) has the identity activation, feeds nothing else and is not a network output, and the second layer
- * has no input preprocessor. Everything else is copied unchanged, parameters included; the trained network is not changed.
+ * A pair is folded only when the convolution (exactly {@link ConvolutionLayer}, or {@link SeparableConvolution2D} in
+ * NCHW; frozen or not; not depthwise, deconvolution or 1D) has the identity activation and feeds nothing else, neither
+ * layer is a network output, and the second layer has no input preprocessor; of two batch normalizations in a row,
+ * only the first is folded. Everything else is copied unchanged, parameters included; the trained network is not changed.
  * Layers keep their names, the folded ones disappear (their consumers read the convolution instead).
  *
  * <p>This is the transform deployment tools apply (PyTorch's {@code fuse_conv_bn_eval}, TensorRT): it saves the
@@ -50,6 +52,7 @@ import java.util.Map;
  * ComputationGraph forServing = InferenceFolding.fold(trained);
  * INDArray probabilities = forServing.outputSingle(images);
  * }</pre>
+ * For a {@code MultiLayerNetwork}, fold {@code net.toComputationGraph()}.
  */
 public final class InferenceFolding {
 
@@ -73,7 +76,8 @@ public final class InferenceFolding {
         Map<String, String> batchNormOf = new LinkedHashMap<>(); // convolution -> the batch normalization folded into it
         for (String name : new ArrayList<>(conf.getVertices().keySet())) {
             String convolution = foldableInto(conf, name, BatchNormalization.class);
-            if (convolution != null) {
+            // one batch normalization per convolution: a second one in a row now reads the convolution, and stays
+            if (convolution != null && !batchNormOf.containsKey(convolution)) {
                 BatchNormalization bn = (BatchNormalization) unwrapped(conf.getVertices().get(name));
                 ConvolutionLayer conv = (ConvolutionLayer) unwrapped(conf.getVertices().get(convolution));
                 if (bn.getNOut() == conv.getNOut()) {
@@ -115,6 +119,7 @@ public final class InferenceFolding {
                 foldBatchNorm(layer, source, trained.getLayer(bn));
             }
         }
+        folded.setCacheMode(CacheMode.NONE); // the trained network's setting; tune turns it on where exact
         OneDnnHelpers.tune(folded);
         log.info("Folded {} batch normalization(s) and {} activation layer(s) into convolutions: {} layers instead"
                 + " of {}", batchNormOf.size(), activations, folded.getLayers().length, trained.getLayers().length);

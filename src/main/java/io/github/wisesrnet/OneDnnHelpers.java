@@ -150,7 +150,7 @@ public final class OneDnnHelpers {
 
     /**
      * Prepares an initialized network for DL4J's layer helpers; the library calls it on every network it builds or
-     * loads, and it changes no result beyond float rounding:
+     * loads, and it changes no result beyond float rounding, except where it corrects one (NHWC batch normalization):
      * <ul>
      *   <li>{@link #removeUnreliable removes} the helpers that compute wrong results;</li>
      *   <li>NCHW batch-normalization layers with DL4J's oneDNN helper {@link #installBatchNormStatsHelper get the

@@ -23,10 +23,13 @@ import java.lang.reflect.Field;
 /**
  * DL4J's {@link ActivationLayer} for a plain ReLU, with the same results and fewer passes over the map in training.
  * DL4J M2.1's layer copies its input before applying the ReLU in place (forward) and copies it again before its
- * ReLU derivative op, which is itself several times slower than a step and a multiply (backward). Here the forward
- * pass writes {@code max(x, 0)} straight into a new array, and the backward pass computes
- * {@code eps * step(x)}, which is DL4J's {@code relu_bp} with threshold 0 (gradient 0 at x = 0 too). Inference is
- * DL4J's own code. {@link OneDnnHelpers#tune} installs it in place of DL4J's layer; the configuration is not changed.
+ * ReLU derivative op, which is itself two to three times slower than a step and a multiply (backward). Here the
+ * forward pass writes {@code max(x, 0)} straight into a new array, and the backward pass computes
+ * {@code eps * step(x)}: DL4J's {@code relu_bp} with threshold 0 (gradient 0 at x = 0 too), with two differences that
+ * only show in degenerate cases: a zero gradient where eps is negative is -0.0 instead of +0.0 (equal as numbers;
+ * parameters after training are the same bit for bit), and where eps is infinite or NaN and x is not positive the
+ * gradient is NaN instead of 0 (a network whose gradients are already infinite). Inference is DL4J's own code.
+ * {@link OneDnnHelpers#tune} installs it in place of DL4J's layer; the configuration is not changed.
  */
 final class ReluActivationLayer extends ActivationLayer {
 

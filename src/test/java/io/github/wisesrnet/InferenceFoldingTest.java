@@ -119,6 +119,39 @@ class InferenceFoldingTest {
         }
     }
 
+    /**
+     * conv -> BN -> BN, in both orders of the builder: only the first batch norm is folded, the second stays (folding
+     * both into one convolution would need their composition).
+     */
+    @Test
+    void twoBatchNormsInARowFoldOnlyTheFirst() {
+        for (boolean secondAddedFirst : new boolean[]{false, true}) {
+            var g = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT).weightInit(WeightInit.XAVIER)
+                    .graphBuilder().addInputs("in")
+                    .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.IDENTITY)
+                            .build(), "in");
+            if (secondAddedFirst) {
+                g.addLayer("bn2", new BatchNormalization.Builder().build(), "bn1");
+                g.addLayer("bn1", new BatchNormalization.Builder().build(), "conv");
+            } else {
+                g.addLayer("bn1", new BatchNormalization.Builder().build(), "conv");
+                g.addLayer("bn2", new BatchNormalization.Builder().build(), "bn1");
+            }
+            g.addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "bn2")
+                    .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                            .activation(Activation.SOFTMAX).build(), "gap")
+                    .setOutputs("out").setInputTypes(TestNets.cnn(8, 8, 2, CNN2DFormat.NCHW));
+            ComputationGraph trained = new ComputationGraph(g.build());
+            trained.init();
+            OneDnnHelpers.tune(trained);
+            randomizeStatistics(trained, 15);
+            ComputationGraph folded = InferenceFolding.fold(trained);
+            assertEquals(1, count(folded, BatchNormalization.class), "builder order " + secondAddedFirst);
+            INDArray x = TestNets.randomInput(TestNets.cnn(8, 8, 2, CNN2DFormat.NCHW), 3, DataType.FLOAT, 6);
+            assertClose(trained.feedForward(x, false).get("gap"), folded.feedForward(x, false).get("gap"));
+        }
+    }
+
     @Test
     void foldingAnUninitializedNetworkSaysToInitializeIt() {
         ComputationGraph net = new ComputationGraph(patterns(CNN2DFormat.NCHW).getConfiguration());

@@ -45,19 +45,19 @@ class ReluActivationLayerTest {
             INDArray x = TestNets.randomInput(TestNets.cnn(6, 7, 2, org.deeplearning4j.nn.conf.CNN2DFormat.NCHW), 5,
                     type, 21);
             INDArray y = TestNets.labels(5, 3, type);
-            assertEquals(dl4j.outputSingle(false, x), tuned.outputSingle(false, x), type + " inference");
-            assertEquals(dl4j.outputSingle(true, x), tuned.outputSingle(true, x), type + " training-mode output");
+            assertSameBits(dl4j.outputSingle(false, x), tuned.outputSingle(false, x), type + " inference");
+            assertSameBits(dl4j.outputSingle(true, x), tuned.outputSingle(true, x), type + " training-mode output");
             for (ComputationGraph net : new ComputationGraph[]{dl4j, tuned}) {
                 net.setInputs(x);
                 net.setLabels(y);
                 net.computeGradientAndScore();
             }
-            assertEquals(dl4j.gradient().gradient(), tuned.gradient().gradient(), type + " gradient");
+            assertSameValues(dl4j.gradient().gradient(), tuned.gradient().gradient(), type + " gradient");
             for (int i = 0; i < 3; i++) {
                 dl4j.fit(new INDArray[]{x}, new INDArray[]{y});
                 tuned.fit(new INDArray[]{x}, new INDArray[]{y});
             }
-            assertEquals(dl4j.params(), tuned.params(), type + " parameters after three steps");
+            assertSameBits(dl4j.params(), tuned.params(), type + " parameters after three steps");
         }
     }
 
@@ -83,10 +83,30 @@ class ReluActivationLayerTest {
             outputs[i] = layers[i].activate(true, none);
             gradients[i] = layers[i].backpropGradient(eps.dup(), none).getSecond();
         }
-        assertEquals(outputs[0], outputs[1]);
-        assertEquals(gradients[0], gradients[1]);
-        assertEquals(org.nd4j.linalg.factory.Nd4j.createFromArray(new float[]{0f, 0f, 3f, 0f, 5f, 0f})
-                .reshape(1, 1, 2, 3), gradients[1]);
+        assertSameBits(outputs[0], outputs[1], "output");
+        assertSameValues(gradients[0], gradients[1], "gradient");
+        assertSameValues(org.nd4j.linalg.factory.Nd4j.createFromArray(new float[]{0f, 0f, 3f, 0f, 5f, 0f})
+                .reshape(1, 1, 2, 3), gradients[1], "gradient");
+    }
+
+    /** Bit for bit (INDArray.equals allows 1e-5). */
+    private static void assertSameBits(INDArray expected, INDArray actual, String what) {
+        assertEquals(expected.dataType(), actual.dataType(), what);
+        assertTrue(java.util.Arrays.equals(expected.dup().data().asBytes(), actual.dup().data().asBytes()),
+                what + " differs in some bit");
+    }
+
+    /**
+     * The same value everywhere, with +0 == -0: where the incoming gradient is negative and the input not positive,
+     * DL4J's relu_bp writes +0.0 and eps * step(x) writes -0.0 (see ReluActivationLayer).
+     */
+    private static void assertSameValues(INDArray expected, INDArray actual, String what) {
+        double[] e = expected.dup().data().asDouble();
+        double[] a = actual.dup().data().asDouble();
+        assertEquals(e.length, a.length, what);
+        for (int i = 0; i < e.length; i++) {
+            assertTrue(e[i] == a[i], what + " [" + i + "]: " + e[i] + " vs " + a[i]);
+        }
     }
 
     @Test
