@@ -189,12 +189,20 @@ public class WiseSrLayer extends FeedForwardLayer {
         long perExampleInference;
         long fixedTrain;
         long perExampleTrain;
-        if (WiseSrLayerImpl.poolsWithOp(map.getHeight(), map.getWidth(), p, WiseSrLayerImpl.maxMatrixPooledPixels())) {
-            fixedInference = pooled;         // W transposed (NHWC)
-            perExampleInference = 2 * pooled; // pooled map, product with W
-            fixedTrain = pooled;
-            perExampleTrain = 3 * pooled;     // pooled map, product with the gradient, gradient at the pooled map
-        } else if (map.getFormat() == CNN2DFormat.NCHW) {
+        boolean nchw = map.getFormat() == CNN2DFormat.NCHW;
+        long maxMatrix = WiseSrLayerImpl.maxMatrixPooledPixels();
+        if (WiseSrLayerImpl.largeNchwPlanes(map.getHeight(), map.getWidth(), p, maxMatrix, nchw)) {
+            fixedInference = 0;
+            perExampleInference = 2 * pooled;  // pooled map, product with W
+            fixedTrain = c * (map.getHeight() / p) * map.getWidth() + 2L * p; // K's distinct rows [C, kH, W], two
+                                                                               // p-sized constants
+            perExampleTrain = 2 * pooled + c * p; // pooled map, product with the gradient, the gradient per band row
+        } else if (WiseSrLayerImpl.poolsWithOp(map.getHeight(), map.getWidth(), p, maxMatrix)) {
+            fixedInference = nchw ? 0 : pooled; // W transposed (NHWC)
+            perExampleInference = 2 * pooled;    // pooled map, product with W
+            fixedTrain = fixedInference;
+            perExampleTrain = 3 * pooled;        // pooled map, product with the gradient, gradient at the pooled map
+        } else if (nchw) {
             fixedInference = windows * pixels;         // the pooling matrix E
             perExampleInference = 2 * pooled;
             fixedTrain = windows * pixels + c * pixels; // E and the full-map kernel K

@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -36,8 +37,8 @@ import java.util.Arrays;
  * then a sum).
  * <p>E, and K computed as W E, grow with (H*W)^2, so maps above {@code MAX_MATRIX_POOLED_PIXELS} (16x16) take a
  * path that is linear in the map: P from ND4J's average-pooling op and dx from its backward op, or, on NCHW planes
- * above {@code MAX_POOLING_OP_PLANE_PIXELS} (112x112), P from one sum over the windows of a view of the map and K
- * built from W by broadcasting.
+ * above {@code MAX_POOLING_OP_PLANE_PIXELS} (112x112), P from one sum over the windows of a view of the map and dx
+ * written band by band from K's distinct rows (p rows of each window are equal), without K.
  */
 public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
 
@@ -160,7 +161,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         INDArray weightGrad = gradientViews.get(WiseSrParamInitializer.WEIGHT_KEY);
         INDArray weightGradRows = weightGrad.reshape('c', channels, layerConf().getKernelHeight()
                 * layerConf().getKernelWidth());
-        // the pooling backward op, except on large NCHW planes, where oneDNN's is slow: there dx = eps * K below
+        // the pooling backward op, except on large NCHW planes, where oneDNN's is slow: there by row bands below
         if (poolsWithOp() && !largeNchwPlanes()) {
             INDArray epsilonOut = backpropByOp(x, contiguousEps, weightGradRows, workspaceMgr);
             gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
@@ -185,6 +186,11 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
 
         // dx[n,c,s] = eps[n,c] * K[c,s]
         INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
+        if (largeNchwPlanes()) {
+            INDArray epsilonOut = epsilonByRowBands(x, contiguousEps, w, workspaceMgr);
+            weightNoiseParams.clear();
+            return new Pair<>(gradient, backpropDropOutIfPresent(epsilonOut));
+        }
         INDArray kernel = fullMapKernel(w, ArrayType.BP_WORKING_MEM, workspaceMgr);
         INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
         long n = x.size(0);
@@ -289,35 +295,57 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
      */
     private boolean largeNchwPlanes() {
         WiseSrLayer conf = layerConf();
-        return poolsWithOp() && isNchw() && conf.getInputHeight() * conf.getInputWidth() > MAX_POOLING_OP_PLANE_PIXELS;
+        return largeNchwPlanes(conf.getInputHeight(), conf.getInputWidth(), conf.getPoolSize(), maxMatrixPooledPixels,
+                isNchw());
+    }
+
+    static boolean largeNchwPlanes(long height, long width, int poolSize, long maxMatrixPooledPixels, boolean nchw) {
+        return poolsWithOp(height, width, poolSize, maxMatrixPooledPixels) && nchw
+                && height * width > MAX_POOLING_OP_PLANE_PIXELS;
     }
 
     /**
-     * The full-map kernel K [C, H*W] for large NCHW planes, linear in the map: W [C, kH, 1, kW, 1] times 1/p^2
-     * broadcast into the windows of K viewed as [C, kH, p, kW, p]; zero on the rows and columns that 'valid'
-     * pooling drops.
+     * {@code dx = eps * K} on large NCHW planes without K, each step with a long contiguous inner axis where it can: the
+     * kernel's distinct rows [C, kH, W] (W [C, kH, kW] times 1/p^2 spread along the p columns of each window, zero on
+     * the columns that 'valid' pooling drops; 1/p of K), times eps, written into the p rows of each band of dx viewed as
+     * [N, C, kH, p, W]; zero on the rows that 'valid' pooling drops. The same products as {@code eps * K}, so the same
+     * values bit for bit.
      */
-    private INDArray fullMapKernelByBroadcast(INDArray weightRows, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+    private INDArray epsilonByRowBands(INDArray x, INDArray eps, INDArray weightRows, LayerWorkspaceMgr workspaceMgr) {
         WiseSrLayer conf = layerConf();
         int p = conf.getPoolSize();
+        long n = x.size(0);
         long c = conf.getNIn();
         long h = conf.getInputHeight();
         long w = conf.getInputWidth();
         long kH = conf.getKernelHeight();
         long kW = conf.getKernelWidth();
-        INDArray kernel = workspaceMgr.createUninitialized(type, dataType, new long[]{c, h, w}, 'c');
-        INDArray spread = workspaceMgr.createUninitialized(type, dataType, new long[]{1, 1, p, 1, p}, 'c')
-                .assign(1.0 / (p * p));
-        Nd4j.exec(new MulOp(new INDArray[]{weightRows.reshape('c', c, kH, 1, kW, 1), spread},
-                new INDArray[]{windows(kernel)}));
-        if (kH * p < h) {
-            kernel.get(NDArrayIndex.all(), NDArrayIndex.interval(kH * p, h), NDArrayIndex.all()).assign(0);
-        }
+        INDArray spread = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[]{1, 1, 1, p},
+                'c').assign(1.0 / (p * p));
+        INDArray rows = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[]{c, kH, w}, 'c');
+        INDArray rowWindows = kW * p == w ? rows
+                : rows.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, kW * p));
+        Nd4j.exec(new MulOp(new INDArray[]{weightRows.reshape('c', c, kH, kW, 1), spread},
+                new INDArray[]{rowWindows.reshape('c', c, kH, kW, p)}));
         if (kW * p < w) {
-            kernel.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p), NDArrayIndex.interval(kW * p, w))
-                    .assign(0);
+            rows.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(kW * p, w)).assign(0);
         }
-        return kernel.reshape('c', c, h * w);
+        // eps repeated over the p rows of a band (N*C*p values), so that one broadcast writes whole bands
+        INDArray ones = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, new long[]{1, 1, 1, p, 1},
+                'c').assign(1.0);
+        INDArray epsRows = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                new long[]{n, c, 1, p, 1}, 'c');
+        Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, c, 1, 1, 1), ones}, new INDArray[]{epsRows}));
+
+        INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+        INDArray bands = kH * p == h ? epsilonOut
+                : epsilonOut.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p));
+        Nd4j.exec(new MulOp(new INDArray[]{epsRows, rows.reshape('c', 1, c, kH, 1, w)},
+                new INDArray[]{bands.reshape('c', n, c, kH, p, w)}));
+        if (kH * p < h) {
+            epsilonOut.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(kH * p, h)).assign(0);
+        }
+        return epsilonOut;
     }
 
     /**
@@ -410,16 +438,10 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
                 * layerConf().getKernelWidth());
     }
 
-    /**
-     * The full-map kernel K = W E: [C, H*W] in NCHW, [H*W, C] in NHWC (matching {@link #asRows}); on large NCHW
-     * planes built from W by broadcasting, without E.
-     */
+    /** The full-map kernel K = W E: [C, H*W] in NCHW, [H*W, C] in NHWC (matching {@link #asRows}). */
     private INDArray fullMapKernel(INDArray weightRows, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
         long c = layerConf().getNIn();
         long s = layerConf().getInputHeight() * layerConf().getInputWidth();
-        if (largeNchwPlanes()) {
-            return fullMapKernelByBroadcast(weightRows, type, workspaceMgr);
-        }
         if (isNchw()) {
             INDArray k = workspaceMgr.createUninitialized(type, dataType, new long[]{c, s}, 'c');
             Nd4j.gemm(weightRows, pooling(), k, false, false, 1.0, 0.0);
@@ -506,9 +528,12 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         return isNchw() ? rows.reshape('c', n, c, s) : rows.reshape('c', n, s, c);
     }
 
-    /** The array itself when it is a dense 'c'-order array (so reshapes are views), else a 'c' copy. */
+    /**
+     * The array itself when its values are dense in 'c' order (so reshapes are views; a parameter is such a view of
+     * the network's parameters), else a 'c' copy.
+     */
     private static INDArray contiguous(INDArray a) {
-        return a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
     }
 
 }

@@ -166,6 +166,17 @@ class WiseSrLayerConfigTest {
         var op = large.getMemoryReport(InputType.convolutional(56, 56, 256));
         assertEquals(2 * 256 * 324, op.getWorkingMemoryVariableInference());
         assertEquals(3 * 256 * 324, op.getWorkingMemoryVariableTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
-        assertEquals(256 * 324, op.getWorkingMemoryFixedTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
+        assertEquals(0, op.getWorkingMemoryFixedTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
+        // NHWC transposes W [C, kH*kW] once
+        var opNhwc = large.getMemoryReport(InputType.convolutional(56, 56, 256, CNN2DFormat.NHWC));
+        assertEquals(256 * 324, opNhwc.getWorkingMemoryFixedTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
+
+        // NCHW 120x121 (above 112x112), p = 3: 40x40 windows; K's distinct rows [C, 40, 121] and two 3-value constants
+        // fixed, the band rows of the gradient [N, C, 1, 3, 1] per example
+        WiseSrLayer planes = new WiseSrLayer.Builder().updater(adam).nIn(32).build();
+        var band = planes.getMemoryReport(InputType.convolutional(120, 121, 32));
+        assertEquals(32 * 40 * 121 + 6, band.getWorkingMemoryFixedTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
+        assertEquals(2 * 32 * 1600 + 32 * 3,
+                band.getWorkingMemoryVariableTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
     }
 }
