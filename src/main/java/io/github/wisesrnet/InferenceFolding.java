@@ -68,10 +68,7 @@ public final class InferenceFolding {
      * @throws IllegalStateException if {@code trained} has not been initialized
      */
     public static ComputationGraph fold(ComputationGraph trained) {
-        if (trained.getLayers() == null) {
-            throw new IllegalStateException("The network has no layers yet: call net.init() (or load its parameters)"
-                    + " before folding it");
-        }
+        OneDnnHelpers.requireInitialized(trained, "folding it");
         ComputationGraphConfiguration conf = trained.getConfiguration().clone();
         Map<String, String> batchNormOf = new LinkedHashMap<>(); // convolution -> the batch normalization folded into it
         for (String name : new ArrayList<>(conf.getVertices().keySet())) {
@@ -172,10 +169,15 @@ public final class InferenceFolding {
 
     /** The layer configuration of a layer vertex, inside a frozen wrapper if there is one; null for other vertices. */
     private static org.deeplearning4j.nn.conf.layers.Layer unwrapped(GraphVertex vertex) {
-        if (!(vertex instanceof LayerVertex layerVertex)) {
-            return null;
-        }
-        org.deeplearning4j.nn.conf.layers.Layer layer = layerVertex.getLayerConf().getLayer();
+        return vertex instanceof LayerVertex layerVertex ? unwrapped(layerVertex.getLayerConf().getLayer()) : null;
+    }
+
+    /** The layer configuration of an initialized layer, inside a frozen wrapper if there is one. */
+    private static org.deeplearning4j.nn.conf.layers.Layer unwrapped(Layer layer) {
+        return unwrapped(layer.conf().getLayer());
+    }
+
+    private static org.deeplearning4j.nn.conf.layers.Layer unwrapped(org.deeplearning4j.nn.conf.layers.Layer layer) {
         if (layer instanceof FrozenLayer frozen) {
             return frozen.getLayer();
         }
@@ -226,14 +228,5 @@ public final class InferenceFolding {
         INDArray foldedBias = bias.sub(mean).muli(scale).addi(beta);
         INDArray target = conv.getParam(ConvolutionParamInitializer.BIAS_KEY);
         target.assign(foldedBias.reshape(target.shape()));
-    }
-
-    /** Layer configuration of an initialized layer, inside a frozen wrapper if there is one. */
-    private static org.deeplearning4j.nn.conf.layers.Layer unwrapped(Layer layer) {
-        org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
-        if (conf instanceof FrozenLayer frozen) {
-            return frozen.getLayer();
-        }
-        return conf instanceof FrozenLayerWithBackprop frozen ? frozen.getUnderlying() : conf;
     }
 }

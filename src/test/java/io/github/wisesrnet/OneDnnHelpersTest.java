@@ -97,10 +97,7 @@ class OneDnnHelpersTest {
 
         Nd4j.getRandom().setSeed(7);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size).muli(255).subi(120);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, CLASSES);
-        for (int i = 0; i < BATCH; i++) {
-            y.putScalar(i, i % CLASSES, 1.0);
-        }
+        INDArray y = TestNets.labels(BATCH, CLASSES, DataType.FLOAT);
 
         assertClose("inference output", builtIn.outputSingle(false, x), withHelpers.outputSingle(false, x));
         assertClose("training-mode output", builtIn.outputSingle(true, x), withHelpers.outputSingle(true, x));
@@ -185,7 +182,7 @@ class OneDnnHelpersTest {
         assertTrue(firstBatchNorm(tuned).getHelper() instanceof BatchNormStatsHelper);
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 48, 48).muli(255).subi(120);
-        INDArray y = labels(8);
+        INDArray y = TestNets.labels(8, CLASSES, DataType.FLOAT);
 
         assertEquals(dl4j.outputSingle(true, x), tuned.outputSingle(true, x), "training-mode output");
         for (ComputationGraph net : new ComputationGraph[]{dl4j, tuned}) {
@@ -237,7 +234,7 @@ class OneDnnHelpersTest {
         uncached.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.NONE);
         Nd4j.getRandom().setSeed(12);
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 48, 48).muli(255).subi(120);
-        INDArray y = labels(8);
+        INDArray y = TestNets.labels(8, CLASSES, DataType.FLOAT);
         for (int step = 0; step < 3; step++) {
             cached.fit(new INDArray[]{x}, new INDArray[]{y});
             uncached.fit(new INDArray[]{x}, new INDArray[]{y});
@@ -252,14 +249,6 @@ class OneDnnHelpersTest {
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> OneDnnHelpers.tune(notInitialized));
         assertTrue(e.getMessage().contains("call net.init()"), e.getMessage());
-    }
-
-    private static INDArray labels(int n) {
-        INDArray y = Nd4j.zeros(DataType.FLOAT, n, CLASSES);
-        for (int i = 0; i < n; i++) {
-            y.putScalar(i, i % CLASSES, 1.0);
-        }
-        return y;
     }
 
     private static org.deeplearning4j.nn.layers.normalization.BatchNormalization firstBatchNorm(ComputationGraph net) {

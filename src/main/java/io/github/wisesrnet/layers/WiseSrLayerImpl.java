@@ -161,51 +161,57 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         INDArray weightGrad = gradientViews.get(WiseSrParamInitializer.WEIGHT_KEY);
         INDArray weightGradRows = weightGrad.reshape('c', channels, layerConf().getKernelHeight()
                 * layerConf().getKernelWidth());
-        // the pooling backward op, except on large NCHW planes, where oneDNN's is slow: there by row bands below
+        INDArray epsilonOut;
+        // the pooling backward op, except on large NCHW planes, where oneDNN's is slow: there by row bands
         if (poolsWithOp() && !largeNchwPlanes()) {
-            INDArray epsilonOut = backpropByOp(x, contiguousEps, weightGradRows, workspaceMgr);
-            gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
-            weightNoiseParams.clear();
-            return new Pair<>(gradient, backpropDropOutIfPresent(epsilonOut));
+            epsilonOut = backpropByOp(x, contiguousEps, weightGradRows, workspaceMgr);
+        } else {
+            weightGradient(x, contiguousEps, weightGradRows, workspaceMgr);
+            INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
+            epsilonOut = largeNchwPlanes() ? epsilonByRowBands(x, contiguousEps, w, workspaceMgr)
+                    : epsilonByKernel(x, contiguousEps, w, workspaceMgr);
         }
+        gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
+        weightNoiseParams.clear();
+        return new Pair<>(gradient, backpropDropOutIfPresent(epsilonOut));
+    }
+
+    /**
+     * dW into {@code weightGradRows} [C, kH*kW], except on the pooling-op path: from the pooled map in NCHW, from the
+     * map and E in NHWC.
+     */
+    private void weightGradient(INDArray x, INDArray eps, INDArray weightGradRows, LayerWorkspaceMgr workspaceMgr) {
         if (isNchw()) {
             // dW[c,j] = sum_n eps[n,c] * P[n,c,j]
             INDArray pooled = pooledForBackward(x, workspaceMgr);
             INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, pooled.shape());
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, contiguousEps, weighted, 0, 1));
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, eps, weighted, 0, 1));
             weighted.sum(weightGradRows, 0);
         } else {
             // dK[s,c] = sum_n eps[n,c] * x[n,s,c]; dW = (E dK)^T
             INDArray map = asRows(x);
             INDArray weighted = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, map.shape());
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(map, contiguousEps, weighted, 0, 2));
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(map, eps, weighted, 0, 2));
             INDArray kernelGrad = weighted.sum(0);
             weightGradRows.assign(pooling().mmul(kernelGrad).transpose());
         }
-        gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
+    }
 
-        // dx[n,c,s] = eps[n,c] * K[c,s]
-        INDArray w = weightRows(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
-        if (largeNchwPlanes()) {
-            INDArray epsilonOut = epsilonByRowBands(x, contiguousEps, w, workspaceMgr);
-            weightNoiseParams.clear();
-            return new Pair<>(gradient, backpropDropOutIfPresent(epsilonOut));
-        }
-        INDArray kernel = fullMapKernel(w, ArrayType.BP_WORKING_MEM, workspaceMgr);
+    /** {@code dx[n,c,s] = eps[n,c] * K[c,s]} with the full-map kernel K = W E (pooling-matrix path). */
+    private INDArray epsilonByKernel(INDArray x, INDArray eps, INDArray weightRows, LayerWorkspaceMgr workspaceMgr) {
+        INDArray kernel = fullMapKernel(weightRows, ArrayType.BP_WORKING_MEM, workspaceMgr);
         INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
         long n = x.size(0);
+        long c = layerConf().getNIn();
         long s = layerConf().getInputHeight() * layerConf().getInputWidth();
         if (isNchw()) {
-            Nd4j.exec(new MulOp(new INDArray[]{contiguousEps.reshape('c', n, channels, 1),
-                    kernel.reshape('c', 1, channels, s)}, new INDArray[]{epsilonOut.reshape('c', n, channels, s)}));
+            Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, c, 1), kernel.reshape('c', 1, c, s)},
+                    new INDArray[]{epsilonOut.reshape('c', n, c, s)}));
         } else {
-            Nd4j.exec(new MulOp(new INDArray[]{contiguousEps.reshape('c', n, 1, channels),
-                    kernel.reshape('c', 1, s, channels)}, new INDArray[]{epsilonOut.reshape('c', n, s, channels)}));
+            Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, 1, c), kernel.reshape('c', 1, s, c)},
+                    new INDArray[]{epsilonOut.reshape('c', n, s, c)}));
         }
-
-        weightNoiseParams.clear();
-        epsilonOut = backpropDropOutIfPresent(epsilonOut);
-        return new Pair<>(gradient, epsilonOut);
+        return epsilonOut;
     }
 
     /**

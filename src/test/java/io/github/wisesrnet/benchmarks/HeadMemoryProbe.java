@@ -1,6 +1,7 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
+import io.github.wisesrnet.TestNets;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -55,10 +56,7 @@ public final class HeadMemoryProbe {
         }
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 224, 224).muli(255).subi(120);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 6);
-        for (int i = 0; i < 8; i++) {
-            y.putScalar(i, i % 6, 1.0);
-        }
+        INDArray y = TestNets.labels(8, 6, DataType.FLOAT);
         for (int i = 0; i < steps; i++) {
             net.fit(new INDArray[]{x}, new INDArray[]{y});
         }

@@ -2,6 +2,7 @@ package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.TestNets;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -13,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.function.UnaryOperator;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -33,28 +34,16 @@ class HelperTuningBenchmark {
     private static final int WARMUP = 2;
     private static final int ROUNDS = Integer.getInteger("wisesrnet.tuning.rounds", 7);
 
-    private record Variant(String name, UnaryOperator<ComputationGraph> setUp) {
+    private record Variant(String name, Consumer<ComputationGraph> setUp) {
     }
 
     /** Each variant starts from a clone of the tuned network (a clone has DL4J's own helpers and no cache). */
     private static final List<Variant> VARIANTS = List.of(
-            new Variant("DL4J's helpers as DL4J sets them up", net -> net),
-            new Variant("batch-norm stats helper", net -> {
-                OneDnnHelpers.installBatchNormStatsHelper(net);
-                return net;
-            }),
-            new Variant("ReLU layer without copies", net -> {
-                OneDnnHelpers.installReluLayers(net);
-                return net;
-            }),
-            new Variant("forward cache", net -> {
-                OneDnnHelpers.enableForwardCache(net);
-                return net;
-            }),
-            new Variant("all three (library default, OneDnnHelpers.tune)", net -> {
-                OneDnnHelpers.tune(net);
-                return net;
-            }));
+            new Variant("DL4J's helpers as DL4J sets them up", net -> { }),
+            new Variant("batch-norm stats helper", OneDnnHelpers::installBatchNormStatsHelper),
+            new Variant("ReLU layer without copies", OneDnnHelpers::installReluLayers),
+            new Variant("forward cache", OneDnnHelpers::enableForwardCache),
+            new Variant("all three (library default, OneDnnHelpers.tune)", OneDnnHelpers::tune));
 
     @Test
     void trainingStepByTuning() throws Exception {
@@ -76,14 +65,12 @@ class HelperTuningBenchmark {
         ComputationGraph tuned = WiseSrNet.attach(backbone.featureExtractor(size, size, 3), 6);
         ComputationGraph[] nets = new ComputationGraph[VARIANTS.size()];
         for (int i = 0; i < nets.length; i++) {
-            nets[i] = VARIANTS.get(i).setUp().apply(tuned.clone());
+            nets[i] = tuned.clone();
+            VARIANTS.get(i).setUp().accept(nets[i]);
         }
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, size, size).muli(255).subi(120);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 6);
-        for (int i = 0; i < batch; i++) {
-            y.putScalar(i, i % 6, 1.0);
-        }
+        INDArray y = TestNets.labels(batch, 6, DataType.FLOAT);
         for (ComputationGraph net : nets) {
             for (int i = 0; i < WARMUP; i++) {
                 net.fit(new INDArray[]{x}, new INDArray[]{y});

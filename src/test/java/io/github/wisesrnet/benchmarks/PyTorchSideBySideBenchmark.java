@@ -3,6 +3,7 @@ package io.github.wisesrnet.benchmarks;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.InferenceFolding;
 import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.TestNets;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -176,10 +177,7 @@ class PyTorchSideBySideBenchmark {
         ComputationGraph features = Backbone.RESNET50.featureExtractor(SIZE, SIZE, 3);
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, SIZE, SIZE).muli(255).subi(120);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, 6);
-        for (int i = 0; i < BATCH; i++) {
-            y.putScalar(i, i % 6, 1.0);
-        }
+        INDArray y = TestNets.labels(BATCH, 6, DataType.FLOAT);
         for (Head head : List.of(Head.GAP, Head.WISE_SRNET)) {
             ComputationGraph net = WiseSrNet.attach(features, 6, head);
             variants.add(new Dl4jVariant(head, net, InferenceFolding.fold(net), x, y));

@@ -1,6 +1,7 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.TestNets;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
 import jdk.jfr.Configuration;
@@ -50,10 +51,7 @@ class ResNet50ProfileBenchmark {
         ComputationGraph net = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(224, 224, 3), 6);
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 224, 224).muli(255).subi(120);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, 6);
-        for (int i = 0; i < BATCH; i++) {
-            y.putScalar(i, i % 6, 1.0);
-        }
+        INDArray y = TestNets.labels(BATCH, 6, DataType.FLOAT);
         for (int i = 0; i < 2; i++) {
             net.fit(new INDArray[]{x}, new INDArray[]{y});
             net.outputSingle(false, x);
