@@ -1,13 +1,13 @@
 package example;
 
 import io.github.wisesrnet.Head;
-import io.github.wisesrnet.InferenceFolding;
-import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
-import io.github.wisesrnet.backbones.KerasWeights;
+import io.github.wisesrnet.backbones.keras.KerasWeights;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.explain.Attributions;
 import io.github.wisesrnet.explain.SpatialAttribution;
+import io.github.wisesrnet.inference.InferenceFolding;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInitRelu;
 import org.deeplearning4j.util.ModelSerializer;

@@ -1,5 +1,8 @@
 package io.github.wisesrnet;
 
+import io.github.wisesrnet.cpu.OneDnnHelpers;
+import io.github.wisesrnet.graph.FeatureMap;
+import io.github.wisesrnet.graph.InputTypeRecord;
 import io.github.wisesrnet.layers.WiseSrLayer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -169,7 +172,7 @@ public final class WiseSrNet {
             // The record computes nothing, so adding it to the built configuration only changes what is saved.
             InputTypeRecord.addTo(net.getConfiguration(), inputTypes);
         }
-        OneDnnHelpers.tune(net);
+        OneDnnHelpers.tuneIfRequested(net);
         return net;
     }
 

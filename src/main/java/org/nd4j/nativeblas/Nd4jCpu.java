@@ -1,6 +1,6 @@
 package org.nd4j.nativeblas;
 
-import java.lang.reflect.Method;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 
 /**
  * Compatibility bridge for a DL4J 1.0.0-M2.1 defect: DL4J's oneDNN layer helpers decide whether oneDNN is usable by
@@ -9,8 +9,8 @@ import java.lang.reflect.Method;
  * method to {@code isUseONEDNN()}. The lookup therefore always fails and every helper is dropped as "not supported"
  * (see {@code BaseMKLDNNHelper.mklDnnEnabled}). This class answers that lookup with the real value.
  *
- * <p>It only exists to be found by that reflective lookup; it is not an API. It uses reflection itself so that the
- * library compiles and runs with any ND4J backend (on CUDA, where the class is absent, it answers false).
+ * <p>It only exists to be found by that reflective lookup; it is not an API. It asks {@link OneDnnHelpers}, which compiles
+ * and runs with any ND4J backend (on CUDA it answers false).
  */
 public final class Nd4jCpu {
 
@@ -21,7 +21,6 @@ public final class Nd4jCpu {
     public static final class Environment {
 
         private static final Environment INSTANCE = new Environment();
-        private static final String NATIVE_ENVIRONMENT = "org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment";
 
         private Environment() {
         }
@@ -36,19 +35,7 @@ public final class Nd4jCpu {
          * query fails.
          */
         public boolean isUseMKLDNN() {
-            return io.github.wisesrnet.OneDnnHelpers.oneDnnAvailable();
-        }
-
-        /** The native environment's own oneDNN switch; false where the class is absent (CUDA) or the call fails. */
-        public static boolean nativeUsesOneDnn() {
-            try {
-                Class<?> nativeEnvironment = Class.forName(NATIVE_ENVIRONMENT);
-                Object instance = nativeEnvironment.getMethod("getInstance").invoke(null);
-                Method useOneDnn = nativeEnvironment.getMethod("isUseONEDNN");
-                return (Boolean) useOneDnn.invoke(instance);
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                return false;
-            }
+            return OneDnnHelpers.oneDnnAvailable();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.wisesrnet;
 
+import io.github.wisesrnet.graph.FeatureMap;
 import io.github.wisesrnet.layers.HeadInit;
 import io.github.wisesrnet.layers.KernelAverageInit;
 import io.github.wisesrnet.layers.WiseSrLayer;

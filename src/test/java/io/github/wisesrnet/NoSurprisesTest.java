@@ -1,5 +1,6 @@
 package io.github.wisesrnet;
 
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;

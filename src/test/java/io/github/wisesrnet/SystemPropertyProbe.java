@@ -1,5 +1,6 @@
 package io.github.wisesrnet;
 
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.train.Checkpoints;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

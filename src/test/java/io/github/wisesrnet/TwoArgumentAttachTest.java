@@ -1,5 +1,7 @@
 package io.github.wisesrnet;
 
+import io.github.wisesrnet.graph.FeatureMap;
+import io.github.wisesrnet.graph.InputTypeRecord;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.layers.WiseSrLayer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

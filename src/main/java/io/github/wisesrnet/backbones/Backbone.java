@@ -1,6 +1,8 @@
 package io.github.wisesrnet.backbones;
 
-import io.github.wisesrnet.InputTypeRecord;
+import io.github.wisesrnet.backbones.keras.KerasWeights;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
+import io.github.wisesrnet.graph.InputTypeRecord;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -257,7 +259,7 @@ public enum Backbone {
     private static ComputationGraph initialized(ComputationGraphConfiguration conf) {
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
-        io.github.wisesrnet.OneDnnHelpers.tune(net);
+        OneDnnHelpers.tuneIfRequested(net);
         return net;
     }
 

@@ -1,6 +1,6 @@
 package io.github.wisesrnet.explain;
 
-import io.github.wisesrnet.FeatureMap;
+import io.github.wisesrnet.graph.FeatureMap;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.layers.WiseSrLayer;
 import io.github.wisesrnet.layers.WiseSrParamInitializer;

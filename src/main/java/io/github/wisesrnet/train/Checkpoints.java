@@ -1,5 +1,6 @@
 package io.github.wisesrnet.train;
 
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -54,7 +55,7 @@ public record Checkpoints(Path dir) {
             throw new IOException("No model file at " + zip);
         }
         ComputationGraph net = ModelSerializer.restoreComputationGraph(zip.toFile(), true);
-        io.github.wisesrnet.OneDnnHelpers.tune(net);
+        OneDnnHelpers.tuneIfRequested(net);
         return net;
     }
 }

@@ -89,7 +89,7 @@ final class SparkSession implements AutoCloseable {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof java.lang.reflect.InaccessibleObjectException) {
                     throw new IllegalStateException("Spark cannot start on Java 17 without opened packages: run the"
-                            + " JVM with " + String.join(" ", JAVA_17_OPENS) + " (README, \"Training on a cluster\").",
+                            + " JVM with " + String.join(" ", JAVA_17_OPENS) + " (docs/cluster.md).",
                             e);
                 }
             }
@@ -146,7 +146,7 @@ final class SparkSession implements AutoCloseable {
                     .build();
             int iterationsBefore = net.getIterationCount();
             int epochsBefore = net.getEpochCount();
-            ComputationGraph epochNet = ModelFactory.withUpdater(net, config.withConstantLearningRateOf(epoch - 1));
+            ComputationGraph epochNet = config.withConstantLearningRateOf(epoch - 1).applyTo(net);
             epochNet.getUpdater().getStateViewArray().assign(net.getUpdater().getStateViewArray());
             epochNet.getConfiguration().setIterationCount(iterationsBefore);
             epochNet.getConfiguration().setEpochCount(epochsBefore);

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * the driver reads and augments each epoch's batches exactly as on one machine, writes them to
  * {@code exportDirectory}, and Spark's executors train on them, the workers' parameters and updater states being
  * averaged every {@code averagingFrequency} batches per worker. Needs DL4J's Spark module and Spark on the classpath
- * (README, "Training on a cluster").
+ * (docs/cluster.md).
  *
  * @param master             Spark master URL: {@code local[N]} (N worker threads in this JVM), {@code local[*]},
  *                           {@code spark://host:port}, {@code yarn}, {@code k8s://...}
@@ -81,7 +81,7 @@ public record SparkTraining(String master, int averagingFrequency, String export
             } catch (ClassNotFoundException e) {
                 throw new IllegalArgumentException("Training on Spark needs Spark and DL4J's Spark module on the"
                         + " classpath (" + needed + " is missing): run through spark-submit, build the launcher with"
-                        + " 'mvn package -Pspark', or add the dependencies of README's \"Training on a cluster\" to"
+                        + " 'mvn package -Pspark', or add the dependencies listed in docs/cluster.md to"
                         + " your project.", e);
             }
         }

@@ -1,6 +1,13 @@
 package io.github.wisesrnet.train;
 
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.layers.HeadInit;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -159,5 +166,40 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
                 + (kerasWeights == null ? "" : ", backbone from " + java.nio.file.Path.of(kerasWeights).getFileName())
                 + (parallel == null ? "" : ", " + parallel.describe())
                 + (spark == null ? "" : ", " + spark.describe());
+    }
+
+    /**
+     * The same network (a new instance with the same parameters, no updater state) with this recipe's updater (and
+     * learning-rate schedule) and seed on every layer, the forward-cache mode of {@code net} kept. The configuration
+     * is cloned and edited rather than rebuilt with DL4J's {@code TransferLearning}: in DL4J 1.0.0-M2.1 both the
+     * rebuild and {@code MergeVertex.clone()} lose the concatenation axis that NHWC merge vertices were given
+     * (DenseNet's and InceptionV3's concatenations then fail), so the axis is copied back.
+     */
+    public ComputationGraph applyTo(ComputationGraph net) {
+        ComputationGraphConfiguration conf = net.getConfiguration().clone();
+        net.getConfiguration().getVertices().forEach((name, vertex) -> {
+            if (vertex instanceof MergeVertex merge) {
+                MergeVertex copy = (MergeVertex) conf.getVertices().get(name);
+                copy.setMergeAxis(merge.getMergeAxis());
+                copy.setModified(merge.isModified());
+            }
+        });
+        IUpdater updater = updater();
+        for (GraphVertex vertex : conf.getVertices().values()) {
+            if (vertex instanceof LayerVertex layerVertex) {
+                layerVertex.getLayerConf().setSeed(seed());
+                if (layerVertex.getLayerConf().getLayer() instanceof BaseLayer layer) {
+                    layer.setIUpdater(updater.clone());
+                    layer.setBiasUpdater(null); // biases follow the weights' updater
+                }
+            }
+        }
+        ComputationGraph updated = new ComputationGraph(conf);
+        updated.init(net.params().dup(), false);
+        OneDnnHelpers.tuneIfRequested(updated);
+        if (conf.getCacheMode() != null) {
+            updated.setCacheMode(conf.getCacheMode());
+        }
+        return updated;
     }
 }

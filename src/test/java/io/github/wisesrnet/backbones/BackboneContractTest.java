@@ -1,7 +1,7 @@
 package io.github.wisesrnet.backbones;
 
-import io.github.wisesrnet.FeatureMap;
-import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.graph.FeatureMap;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.layers.WiseSrLayer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;

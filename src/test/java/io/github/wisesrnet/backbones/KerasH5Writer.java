@@ -37,13 +37,13 @@ public final class KerasH5Writer {
     private final Map<String, Map<String, INDArray>> layers = new LinkedHashMap<>();
 
     /** A layer without weights (Keras writes an empty group for it). */
-    KerasH5Writer layer(String name) {
+    public KerasH5Writer layer(String name) {
         layers.computeIfAbsent(name, k -> new LinkedHashMap<>());
         return this;
     }
 
     /** A weight of a layer, in Keras's layout, under Keras's name without ":0" ("kernel", "moving_mean", ...). */
-    KerasH5Writer weight(String layer, String weight, INDArray value) {
+    public KerasH5Writer weight(String layer, String weight, INDArray value) {
         layers.computeIfAbsent(layer, k -> new LinkedHashMap<>()).put(weight, value);
         return this;
     }

@@ -1,5 +1,7 @@
 package io.github.wisesrnet.backbones;
 
+import io.github.wisesrnet.backbones.keras.KerasWeights;
+
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;

@@ -1,13 +1,13 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
-import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.data.ClassificationData;
 import io.github.wisesrnet.data.DataSpec;
-import io.github.wisesrnet.train.Comparison;
+import io.github.wisesrnet.app.compare.Comparison;
 import io.github.wisesrnet.train.EpochMetrics;
-import io.github.wisesrnet.train.HeadResult;
+import io.github.wisesrnet.app.compare.HeadResult;
 import io.github.wisesrnet.train.ProgressReporter;
 import io.github.wisesrnet.train.TrainingConfig;
 import org.deeplearning4j.nn.conf.CNN2DFormat;

@@ -1,6 +1,6 @@
 package io.github.wisesrnet.benchmarks;
 
-import io.github.wisesrnet.report.Csv;
+import io.github.wisesrnet.app.report.Csv;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
-import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
-import io.github.wisesrnet.report.Csv;
+import io.github.wisesrnet.app.report.Csv;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -82,6 +82,7 @@ class CpuSetupBenchmark {
                     SIZE, 3, s.format());
             ComputationGraph net = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(in, 1L), CLASSES, Head.WISE_SRNET,
                     in);
+            OneDnnHelpers.enableForwardCache(net); // the command line's setup: tune (by attach) + forward cache
             net.getConfiguration().setTrainingWorkspaceMode(s.workspaces());
             net.getConfiguration().setInferenceWorkspaceMode(s.workspaces());
             nets.add(net);

@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * the Java heap's peak, so that each head's memory is measured without the other network in the process.
  *
  * <p>Arguments: head name, training steps, and optionally {@code no-forward-cache} (the network without
- * {@link io.github.wisesrnet.OneDnnHelpers#enableForwardCache}, for {@link HelperTuningBenchmark}).
+ * {@link io.github.wisesrnet.cpu.OneDnnHelpers#enableForwardCache}, for {@link HelperTuningBenchmark}).
  */
 public final class HeadMemoryProbe {
 
@@ -45,6 +45,7 @@ public final class HeadMemoryProbe {
         int steps = Integer.parseInt(args[1]);
         InputType input = InputType.convolutional(224, 224, 3);
         ComputationGraph net = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(224, 224, 3), 6, head, input);
+        OneDnnHelpers.enableForwardCache(net); // the command line's setup: tune (by attach) + forward cache
         if (args.length > 2) {
             if (net.getConfiguration().getCacheMode() == org.deeplearning4j.nn.conf.CacheMode.NONE) {
                 throw new IllegalStateException("the library did not enable the forward cache (are the oneDNN"

@@ -1,8 +1,8 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
-import io.github.wisesrnet.InferenceFolding;
-import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.inference.InferenceFolding;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.TestNets;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
@@ -180,6 +180,7 @@ class PyTorchSideBySideBenchmark {
         INDArray y = TestNets.labels(BATCH, 6, DataType.FLOAT);
         for (Head head : List.of(Head.GAP, Head.WISE_SRNET)) {
             ComputationGraph net = WiseSrNet.attach(features, 6, head);
+            OneDnnHelpers.enableForwardCache(net); // the command line's setup: tune (by attach) + forward cache
             variants.add(new Dl4jVariant(head, net, InferenceFolding.fold(net), x, y));
         }
         Path script = null;

@@ -1,6 +1,6 @@
 package io.github.wisesrnet.benchmarks;
 
-import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.TestNets;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
@@ -49,6 +49,7 @@ class ResNet50ProfileBenchmark {
     void trainingStepAndInference() throws Exception {
         OneDnnHelpers.useByDefault();
         ComputationGraph net = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(224, 224, 3), 6);
+        OneDnnHelpers.enableForwardCache(net); // the command line's setup: tune (by attach) + forward cache
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 224, 224).muli(255).subi(120);
         INDArray y = TestNets.labels(BATCH, 6, DataType.FLOAT);

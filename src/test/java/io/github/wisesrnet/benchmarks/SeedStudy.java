@@ -2,7 +2,7 @@ package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.train.EpochMetrics;
-import io.github.wisesrnet.train.HeadResult;
+import io.github.wisesrnet.app.compare.HeadResult;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;

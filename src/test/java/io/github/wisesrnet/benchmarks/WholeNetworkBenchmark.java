@@ -1,7 +1,7 @@
 package io.github.wisesrnet.benchmarks;
 
 import io.github.wisesrnet.Head;
-import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.TestNets;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
@@ -42,6 +42,7 @@ class WholeNetworkBenchmark {
         ComputationGraph[] nets = new ComputationGraph[heads.size()];
         for (int i = 0; i < nets.length; i++) {
             nets[i] = WiseSrNet.attach(features, 6, heads.get(i), input);
+            OneDnnHelpers.enableForwardCache(nets[i]); // the command line's setup: tune (by attach) + forward cache
         }
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 224, 224).muli(255).subi(120);

@@ -1,5 +1,6 @@
 package io.github.wisesrnet.explain;
 
+import io.github.wisesrnet.app.report.HeatmapImages;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,5 +1,7 @@
 package io.github.wisesrnet.train;
 
+import io.github.wisesrnet.app.compare.Comparison;
+import io.github.wisesrnet.app.compare.ModelFactory;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.data.SpatialPatternData;
@@ -38,7 +40,7 @@ class DivergenceTest {
         TrainingConfig exploding = new TrainingConfig(3, 16, Optimizer.SGD, 1e30, 0.9, 0.94, 2, 3, null, null, null,
                 null);
         RunRecord record = RunRecord.read(checkpoints.record());
-        var net = ModelFactory.withUpdater(Checkpoints.load(checkpoints.last()), exploding);
+        var net = exploding.applyTo(Checkpoints.load(checkpoints.last()));
         net.getConfiguration().setEpochCount(1); // the rebuilt graph starts counting again
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
                 () -> new Trainer(exploding, ProgressReporter.NONE).train(net, DATA, record.withConfig(exploding),

@@ -1,5 +1,7 @@
 package io.github.wisesrnet.train;
 
+import io.github.wisesrnet.app.compare.Comparison;
+import io.github.wisesrnet.app.compare.HeadResult;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.data.SpatialPatternData;

@@ -1,0 +1,44 @@
+package io.github.wisesrnet.app.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** When the output is not a terminal (CI logs, redirected output), each progress line is printed once. */
+class ConsoleProgressTest {
+
+    @Test
+    void theFinalLineOfAPhaseIsPrintedOnce() {
+        List<String> lines = stderrOf(() -> {
+            ConsoleProgress progress = new ConsoleProgress("WISE_SRNET");
+            progress.phaseStarted("train", 1, 2, 100);
+            for (int i = 0; i < 10; i++) {
+                progress.examplesDone(10, 0.5);
+            }
+            progress.phaseFinished();
+        });
+        List<String> complete = lines.stream().filter(l -> l.contains("100/100")).toList();
+        assertEquals(1, complete.size(), String.join("\n", lines));
+        assertTrue(complete.get(0).startsWith("WISE_SRNET 1/2 train"), complete.get(0));
+    }
+
+    private static List<String> stderrOf(Runnable action) {
+        assertEquals(null, System.console(), "the test needs output that is not a terminal");
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        return Arrays.stream(captured.toString(StandardCharsets.UTF_8).split("\\R")).filter(l -> !l.isBlank()).toList();
+    }
+}
