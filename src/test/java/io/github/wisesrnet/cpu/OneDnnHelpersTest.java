@@ -214,6 +214,9 @@ class OneDnnHelpersTest {
         assumeTrue(OneDnnHelpers.oneDnnAvailable(), "needs the oneDNN ND4J binary, loaded: " + OneDnnHelpers.describe());
         OneDnnHelpers.enable();
         ComputationGraph identityConvolutions = Backbone.SMALL_CNN.featureExtractor(32, 32, 3);
+        assertEquals(org.deeplearning4j.nn.conf.CacheMode.NONE, identityConvolutions.getConfiguration()
+                .getCacheMode(), "the cache costs memory: never on without the explicit call");
+        assertTrue(OneDnnHelpers.enableForwardCache(identityConvolutions));
         assertEquals(org.deeplearning4j.nn.conf.CacheMode.DEVICE, identityConvolutions.getConfiguration()
                 .getCacheMode());
         assertFalse(OneDnnHelpers.enableForwardCache(Backbone.TINY.featureExtractor(32, 32, 3)),
@@ -231,6 +234,7 @@ class OneDnnHelpersTest {
         assumeTrue(OneDnnHelpers.oneDnnAvailable(), "needs the oneDNN ND4J binary, loaded: " + OneDnnHelpers.describe());
         OneDnnHelpers.enable();
         ComputationGraph cached = WiseSrNet.attach(Backbone.SMALL_CNN.featureExtractor(48, 48, 3), CLASSES);
+        assertTrue(OneDnnHelpers.enableForwardCache(cached));
         ComputationGraph uncached = cached.clone();
         OneDnnHelpers.tune(uncached);
         uncached.setCacheMode(org.deeplearning4j.nn.conf.CacheMode.NONE);

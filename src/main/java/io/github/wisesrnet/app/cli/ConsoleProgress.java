@@ -2,7 +2,6 @@ package io.github.wisesrnet.app.cli;
 
 import io.github.wisesrnet.train.EpochMetrics;
 import io.github.wisesrnet.train.ProgressReporter;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -10,31 +9,43 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import java.util.Locale;
 
 /**
- * Progress bars with ETA and images/s for each training and test phase, on the terminal; one log line per update
- * when the output is not a terminal (CI logs).
+ * Progress bars with ETA and images/s for each training and test phase on a terminal. When the output is not a
+ * terminal (CI logs, redirected output), plain lines instead: one every 30 s and one when the phase ends, each printed
+ * once (the progress bar library renders from a background thread, which in a log shows as repeated or inconsistent
+ * lines).
  */
 final class ConsoleProgress implements ProgressReporter {
 
+    private static final long LOG_INTERVAL_NANOS = 30_000_000_000L;
+
     private final String runLabel;
+    private final boolean terminal;
     private ProgressBar bar;
+    private LogLines log;
 
     ConsoleProgress(String runLabel) {
+        this(runLabel, System.console() != null);
+    }
+
+    ConsoleProgress(String runLabel, boolean terminal) {
         this.runLabel = runLabel;
+        this.terminal = terminal;
     }
 
     @Override
     public void phaseStarted(String label, int epoch, int epochs, long totalExamples) {
-        ProgressBarBuilder builder = new ProgressBarBuilder()
-                .setTaskName(String.format(Locale.ROOT, "%s %d/%d %s", runLabel, epoch, epochs, label))
+        String task = String.format(Locale.ROOT, "%s %d/%d %s", runLabel, epoch, epochs, label);
+        if (!terminal) {
+            log = new LogLines(task, totalExamples);
+            return;
+        }
+        bar = new ProgressBarBuilder()
+                .setTaskName(task)
                 .setInitialMax(totalExamples)
                 .setUnit(" img", 1)
                 .showSpeed()
-                .setStyle(ProgressBarStyle.ASCII);
-        if (System.console() == null) {
-            builder.setConsumer(new DelegatingProgressBarConsumer(new ChangedLinesOnly()))
-                    .setUpdateIntervalMillis(30_000);
-        }
-        bar = builder.build();
+                .setStyle(ProgressBarStyle.ASCII)
+                .build();
     }
 
     @Override
@@ -42,6 +53,9 @@ final class ConsoleProgress implements ProgressReporter {
         if (bar != null) {
             bar.stepBy(examples);
             bar.setExtraMessage(Double.isNaN(runningLoss) ? "" : String.format(Locale.ROOT, " loss %.4f", runningLoss));
+        }
+        if (log != null) {
+            log.add(examples, runningLoss);
         }
     }
 
@@ -51,8 +65,11 @@ final class ConsoleProgress implements ProgressReporter {
             bar.close();
             bar = null;
         }
+        if (log != null) {
+            log.print();
+            log = null;
+        }
     }
-
     @Override
     public void epochFinished(EpochMetrics m) {
         System.out.printf(Locale.ROOT, "%s epoch %d: train loss %.4f acc %s |%s test loss %.4f top-1 %.2f%%%s |"
@@ -65,22 +82,35 @@ final class ConsoleProgress implements ProgressReporter {
                 m.seconds(), m.imagesPerSecond());
     }
 
-    /**
-     * Prints a progress line only when the progress itself changed: the progress bar renders its last state twice when
-     * it closes (once more on top of the final refresh), and a log would show the line twice. The part before the
-     * times ("... 100% [===] 100/100 img") is compared, so the elapsed time alone does not make a line new.
-     */
-    static final class ChangedLinesOnly implements java.util.function.Consumer<String> {
-        private String lastProgress;
+    /** A phase's progress as plain log lines: at most one per 30 s while it runs, and the final one. */
+    private static final class LogLines {
+        private final String task;
+        private final long total;
+        private final long start = System.nanoTime();
+        private long lastPrinted = start;
+        private long done;
+        private double loss = Double.NaN;
 
-        @Override
-        public void accept(String line) {
-            int times = line.indexOf(" (");
-            String progress = times < 0 ? line : line.substring(0, times);
-            if (!progress.equals(lastProgress)) {
-                System.err.println(line);
-                lastProgress = progress;
+        LogLines(String task, long total) {
+            this.task = task;
+            this.total = total;
+        }
+
+        void add(long examples, double runningLoss) {
+            done += examples;
+            loss = runningLoss;
+            if (System.nanoTime() - lastPrinted >= LOG_INTERVAL_NANOS) {
+                print();
             }
+        }
+
+        void print() {
+            long now = System.nanoTime();
+            lastPrinted = now;
+            double seconds = (now - start) / 1e9;
+            System.err.printf(Locale.ROOT, "%s %d/%d img (%.0f%%), %.0f s, %.0f img/s%s%n", task, done, total,
+                    total > 0 ? 100.0 * done / total : 100.0, seconds, seconds > 0 ? done / seconds : 0.0,
+                    Double.isNaN(loss) ? "" : String.format(Locale.ROOT, ", loss %.4f", loss));
         }
     }
 }
