@@ -42,6 +42,10 @@ public final class AttachOptions {
         this.headInit = b.headInit;
     }
 
+    /**
+     * A builder starting from the defaults: {@link Head#WISE_SRNET}, bias on, backbone trainable,
+     * {@link HeadInit#PAPER}.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -66,6 +70,7 @@ public final class AttachOptions {
         return b;
     }
 
+    /** The head to attach; default {@link Head#WISE_SRNET}. */
     public Head head() {
         return head;
     }
@@ -80,10 +85,17 @@ public final class AttachOptions {
         return poolSize != null ? poolSize : head.defaultPoolSize();
     }
 
+    /**
+     * Whether the spatial weights are kept non-negative: the explicit value, else the head's. Unused by the GAP and
+     * flatten heads.
+     */
     public boolean nonNegative() {
         return nonNegative != null ? nonNegative : head.nonNegative();
     }
 
+    /**
+     * Whether the spatial-weighting layer has a per-channel bias; default true. Unused by the GAP and flatten heads.
+     */
     public boolean bias() {
         return bias;
     }
@@ -93,6 +105,7 @@ public final class AttachOptions {
         return dropout != null ? dropout : head.dropout();
     }
 
+    /** Whether every backbone layer is frozen, so that only the head trains; default false. */
     public boolean freezeBackbone() {
         return freezeBackbone;
     }
@@ -115,6 +128,10 @@ public final class AttachOptions {
                 + headInit + "}";
     }
 
+    /**
+     * Builds {@link AttachOptions}; get one from {@link AttachOptions#builder()} or {@link AttachOptions#toBuilder()}.
+     * Values not set fall back to the head's defaults.
+     */
     public static final class Builder {
         private Head head = Head.WISE_SRNET;
         private InputType[] inputTypes;
@@ -129,6 +146,10 @@ public final class AttachOptions {
         private Builder() {
         }
 
+        /**
+         * The head to attach (not null); default {@link Head#WISE_SRNET}. Its settings are the defaults of the other
+         * options.
+         */
         public Builder head(Head head) {
             this.head = Objects.requireNonNull(head, "head");
             return this;
@@ -155,11 +176,13 @@ public final class AttachOptions {
             return this;
         }
 
+        /** Keep the spatial weights non-negative (clipped after each update); default the head's setting. */
         public Builder nonNegative(boolean nonNegative) {
             this.nonNegative = nonNegative;
             return this;
         }
 
+        /** Give the spatial-weighting layer a per-channel bias; default true, as in the paper. */
         public Builder bias(boolean bias) {
             this.bias = bias;
             return this;
@@ -195,6 +218,7 @@ public final class AttachOptions {
             return this;
         }
 
+        /** The options; later changes to the builder do not affect them. */
         public AttachOptions build() {
             return new AttachOptions(this);
         }

@@ -25,7 +25,12 @@ public enum Head {
     /** Average pooling (p by the paper's rule), flatten, dense: keeps position at H'*W' times the dense weights. */
     FLATTEN_FC(Pooling.AVERAGE_FLATTEN, 0, false, 0.0);
 
-    /** How a head reduces the feature map before the dense layer. */
+    /**
+     * How a head reduces the feature map before the dense layer: {@code GLOBAL_AVERAGE}, global average pooling (one
+     * value per channel); {@code SPATIAL_WEIGHTS}, average pre-pooling then a learned weight per channel and position,
+     * summed (one value per channel); {@code AVERAGE_FLATTEN}, average pooling then flatten (one value per channel and
+     * pooled position).
+     */
     public enum Pooling {
         GLOBAL_AVERAGE, SPATIAL_WEIGHTS, AVERAGE_FLATTEN
     }
@@ -42,6 +47,7 @@ public enum Head {
         this.dropout = dropout;
     }
 
+    /** How this head reduces the feature map before the dense layer. */
     public Pooling pooling() {
         return pooling;
     }

@@ -45,11 +45,18 @@ public final class WiseSrNet {
 
     private static final Logger log = LoggerFactory.getLogger(WiseSrNet.class);
 
-    /** Vertex names of the attached head. */
+    /**
+     * Vertex name of the spatial-weighting layer of the Wise-SrNet and depthwise heads. Like the other vertex names
+     * of the attached head below, it gets a suffix ({@code _1}, {@code _2}...) if the backbone already uses it.
+     */
     public static final String SPATIAL_WEIGHTS_VERTEX = "wise_sr";
+    /** Vertex name of the global average pooling layer of the GAP heads. */
     public static final String GLOBAL_POOL_VERTEX = "avg_pool";
+    /** Vertex name of the average pre-pooling layer of the {@link Head#FLATTEN_FC} head. */
     public static final String FLATTEN_POOL_VERTEX = "pre_pool";
+    /** Vertex name of the dropout layer before the dense layer, present only when the head's dropout is above 0. */
     public static final String DROPOUT_VERTEX = "head_dropout";
+    /** Vertex name of the dense softmax output layer. */
     public static final String OUTPUT_VERTEX = "predictions";
 
     private WiseSrNet() {

@@ -25,6 +25,7 @@ public final class Nd4jCpu {
         private Environment() {
         }
 
+        /** The single instance, as DL4J's reflective lookup expects. */
         public static Environment getInstance() {
             return INSTANCE;
         }

@@ -21,11 +21,26 @@ import java.util.List;
  * </ul>
  * Pixels that the geometric change brings in from outside the image repeat the nearest edge pixel (Keras's
  * fill_mode 'nearest'); pixel values are kept in 0-255.
+ *
+ * @param horizontalFlip  flip left-right with probability 0.5
+ * @param verticalFlip    flip upside down with probability 0.5
+ * @param rotationDegrees maximum rotation r in degrees, in [0, 360]; 0 = off
+ * @param zoom            zoom z, in [0, 0.999]: scales drawn from [1 - z, 1 + z]; 0 = off
+ * @param widthShift      maximum horizontal shift as a fraction of the width, in [0, 1]; 0 = off
+ * @param heightShift     maximum vertical shift as a fraction of the height, in [0, 1]; 0 = off
+ * @param channelShift    maximum offset added to all channels, in pixel units, in [0, 255]; 0 = off
+ * @param brightnessMin   smallest brightness factor, in [0, 100]
+ * @param brightnessMax   largest brightness factor, in [brightnessMin, 100]; [1, 1] = off
  */
 public record Augmentation(boolean horizontalFlip, boolean verticalFlip, double rotationDegrees, double zoom,
                            double widthShift, double heightShift, double channelShift,
                            double brightnessMin, double brightnessMax) {
 
+    /**
+     * Checks each part's range (see the record components).
+     *
+     * @throws IllegalArgumentException if a value is out of its range or {@code brightnessMin > brightnessMax}
+     */
     public Augmentation {
         requireRange("rotationDegrees", rotationDegrees, 0, 360);
         requireRange("zoom", zoom, 0, 0.999);
@@ -71,11 +86,13 @@ public record Augmentation(boolean horizontalFlip, boolean verticalFlip, double 
                 || heightShift != 0;
     }
 
+    /** A copy with random left-right flips on or off. */
     public Augmentation withHorizontalFlip(boolean on) {
         return new Augmentation(on, verticalFlip, rotationDegrees, zoom, widthShift, heightShift, channelShift,
                 brightnessMin, brightnessMax);
     }
 
+    /** A copy with random upside-down flips on or off. */
     public Augmentation withVerticalFlip(boolean on) {
         return new Augmentation(horizontalFlip, on, rotationDegrees, zoom, widthShift, heightShift, channelShift,
                 brightnessMin, brightnessMax);
@@ -93,7 +110,12 @@ public record Augmentation(boolean horizontalFlip, boolean verticalFlip, double 
                 channelShift, brightnessMin, brightnessMax);
     }
 
-    /** @param width maximum horizontal shift as a fraction of the width; {@code height} likewise */
+    /**
+     * A copy with these maximum shifts.
+     *
+     * @param width  maximum horizontal shift as a fraction of the width, in [0, 1]
+     * @param height maximum vertical shift as a fraction of the height, in [0, 1]
+     */
     public Augmentation withShift(double width, double height) {
         return new Augmentation(horizontalFlip, verticalFlip, rotationDegrees, zoom, width, height, channelShift,
                 brightnessMin, brightnessMax);
@@ -105,7 +127,12 @@ public record Augmentation(boolean horizontalFlip, boolean verticalFlip, double 
                 brightnessMin, brightnessMax);
     }
 
-    /** @param min smallest brightness factor; {@code max} largest; [1, 1] turns brightness changes off */
+    /**
+     * A copy with this range of brightness factors; [1, 1] turns brightness changes off.
+     *
+     * @param min smallest brightness factor, in [0, 100]
+     * @param max largest brightness factor, in [min, 100]
+     */
     public Augmentation withBrightness(double min, double max) {
         return new Augmentation(horizontalFlip, verticalFlip, rotationDegrees, zoom, widthShift, heightShift,
                 channelShift, min, max);

@@ -15,6 +15,13 @@ public final class BatchListIterator implements DataSetIterator {
     private DataSetPreProcessor preProcessor;
     private int position;
 
+    /**
+     * Iterates over copies of the two lists (the batches themselves are not copied).
+     *
+     * @param batches the batches, in the order {@link #next()} returns them; at least one
+     * @param labels  the class names, index = label
+     * @throws IllegalArgumentException if {@code batches} is empty
+     */
     public BatchListIterator(List<DataSet> batches, List<String> labels) {
         if (batches.isEmpty()) {
             throw new IllegalArgumentException("no batches");

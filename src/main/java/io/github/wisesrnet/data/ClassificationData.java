@@ -14,19 +14,24 @@ public interface ClassificationData {
     /** Class names, index = label index. */
     List<String> classNames();
 
+    /** Number of classes: the size of {@link #classNames()}. */
     default int numClasses() {
         return classNames().size();
     }
 
+    /** Number of training images, without those held out for validation. */
     int trainSize();
 
+    /** Number of test images. */
     int testSize();
 
-    /** Image height, width and channels the iterators produce. */
+    /** Image height in pixels the iterators produce. */
     int height();
 
+    /** Image width in pixels the iterators produce. */
     int width();
 
+    /** Image channels the iterators produce (3 for image folders). */
     int channels();
 
     /** Layout of the features the iterators produce. */

@@ -32,8 +32,15 @@ public record DataSpec(Path folder, Double testFraction, int height, int width, 
 
     /** Generated images keep their patterns this far from the border (beyond the tiny backbone's reach). */
     public static final int GENERATED_MARGIN = 4;
+    /** Channels of the generated images (RGB). */
     public static final int GENERATED_CHANNELS = 3;
 
+    /**
+     * Checks the sizes and fractions; a null {@code format} becomes NCHW.
+     *
+     * @throws IllegalArgumentException if the input size is not positive, {@code testFraction} is not in (0, 1) or
+     *                                  {@code valFraction} not in [0, 1)
+     */
     public DataSpec {
         if (height < 1 || width < 1) {
             throw new IllegalArgumentException("Input size must be positive, got " + height + "x" + width);
@@ -65,6 +72,7 @@ public record DataSpec(Path folder, Double testFraction, int height, int width, 
         return ImageFolderData.testOnly(folder, ImageFolders.options(this, workers));
     }
 
+    /** Whether this describes the generated spatial data set ({@code folder} is null) rather than image folders. */
     public boolean generated() {
         return folder == null;
     }

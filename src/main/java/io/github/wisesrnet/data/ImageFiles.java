@@ -25,6 +25,14 @@ public final class ImageFiles {
     private final CNN2DFormat format;
     private final Preprocessing preprocessing;
 
+    /**
+     * Prepares images for a model with this input size, layout and preprocessing.
+     *
+     * @param height        input height in pixels; every image is resized (not cropped) to it
+     * @param width         input width in pixels
+     * @param format        layout of the batches: NCHW, else NHWC
+     * @param preprocessing how pixels become network inputs, as the model was trained with; not null
+     */
     public ImageFiles(int height, int width, CNN2DFormat format, Preprocessing preprocessing) {
         this.loader = new ImageLoader(height, width);
         this.height = height;

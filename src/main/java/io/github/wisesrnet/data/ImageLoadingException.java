@@ -6,6 +6,10 @@ package io.github.wisesrnet.data;
  */
 public class ImageLoadingException extends RuntimeException {
 
+    /**
+     * @param message what failed, naming the image where known
+     * @param cause   the decoder's or loader thread's exception
+     */
     public ImageLoadingException(String message, Throwable cause) {
         super(message, cause);
     }

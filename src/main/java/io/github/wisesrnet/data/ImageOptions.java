@@ -22,6 +22,13 @@ import java.util.Objects;
 public record ImageOptions(int height, int width, CNN2DFormat format, Preprocessing preprocessing,
                            Augmentation augmentation, int workers, int prefetch, boolean strict, int maxPerClass) {
 
+    /**
+     * Checks the components' ranges and that the objects are not null.
+     *
+     * @throws IllegalArgumentException if the size is below 1x1, {@code workers < 1}, {@code prefetch < 0} or
+     *                                  {@code maxPerClass < 0}
+     * @throws NullPointerException     if {@code format}, {@code preprocessing} or {@code augmentation} is null
+     */
     public ImageOptions {
         if (height < 1 || width < 1) {
             throw new IllegalArgumentException("Image size must be at least 1x1, got " + height + "x" + width);
@@ -49,41 +56,49 @@ public record ImageOptions(int height, int width, CNN2DFormat format, Preprocess
                 Runtime.getRuntime().availableProcessors(), 2, false, 0);
     }
 
+    /** A copy with this output size in pixels. */
     public ImageOptions withSize(int height, int width) {
         return new ImageOptions(height, width, format, preprocessing, augmentation, workers, prefetch, strict,
                 maxPerClass);
     }
 
+    /** A copy with this feature layout (not null). */
     public ImageOptions withFormat(CNN2DFormat format) {
         return new ImageOptions(height, width, format, preprocessing, augmentation, workers, prefetch, strict,
                 maxPerClass);
     }
 
+    /** A copy with this preprocessing (not null). */
     public ImageOptions withPreprocessing(Preprocessing preprocessing) {
         return new ImageOptions(height, width, format, preprocessing, augmentation, workers, prefetch, strict,
                 maxPerClass);
     }
 
+    /** A copy with this augmentation of training images (not null; {@link Augmentation#none()} for none). */
     public ImageOptions withAugmentation(Augmentation augmentation) {
         return new ImageOptions(height, width, format, preprocessing, augmentation, workers, prefetch, strict,
                 maxPerClass);
     }
 
+    /** A copy with this many decoding threads, at least 1. */
     public ImageOptions withWorkers(int workers) {
         return new ImageOptions(height, width, format, preprocessing, augmentation, workers, prefetch, strict,
                 maxPerClass);
     }
 
+    /** A copy that loads this many batches ahead, at least 0. */
     public ImageOptions withPrefetch(int prefetch) {
         return new ImageOptions(height, width, format, preprocessing, augmentation, workers, prefetch, strict,
                 maxPerClass);
     }
 
+    /** A copy that throws on a damaged image ({@code true}) or skips it with a warning. */
     public ImageOptions withStrict(boolean strict) {
         return new ImageOptions(height, width, format, preprocessing, augmentation, workers, prefetch, strict,
                 maxPerClass);
     }
 
+    /** A copy that uses at most this many images per class (0 = all). */
     public ImageOptions withMaxPerClass(int maxPerClass) {
         return new ImageOptions(height, width, format, preprocessing, augmentation, workers, prefetch, strict,
                 maxPerClass);

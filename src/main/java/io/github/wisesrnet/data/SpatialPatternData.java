@@ -26,6 +26,16 @@ public final class SpatialPatternData implements ClassificationData {
     private final List<String> classNames;
     private final long seed;
 
+    /**
+     * Generates both splits now, in memory, each from its own seed derived from {@code seed}.
+     *
+     * @param generator the images' generator
+     * @param trainSize training images, at least 1
+     * @param testSize  test images, at least 1
+     * @param seed      seed of the generated images (the training order comes from {@link #train})
+     * @param format    feature layout of the batches (the generator's are NCHW)
+     * @throws IllegalArgumentException if a split size is below 1
+     */
     public SpatialPatternData(SpatialPatternDataSet generator, int trainSize, int testSize, long seed,
             CNN2DFormat format) {
         if (trainSize < 1 || testSize < 1) {

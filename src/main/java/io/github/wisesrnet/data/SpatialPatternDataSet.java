@@ -26,6 +26,8 @@ public final class SpatialPatternDataSet {
     private final boolean distractor;
 
     /**
+     * A generator of square images with a {@code grid x grid} board.
+     *
      * @param size        image side in pixels
      * @param channels    image channels (the same pattern in every channel, with per-channel intensity)
      * @param grid        board side: {@code grid * grid} classes
@@ -35,6 +37,8 @@ public final class SpatialPatternDataSet {
      * @param distractor  add a distractor pattern in another random cell. Two patterns within one receptive field
      *                    reveal their relative position, a cue GAP can use, so use it with cells wider than the
      *                    receptive field.
+     * @throws IllegalArgumentException if {@code margin} is not in [0, size/2), {@code grid < 2},
+     *                                  {@code channels < 1}, or a cell is narrower than 5 pixels
      */
     public SpatialPatternDataSet(int size, int channels, int grid, int margin, boolean distractor) {
         if (margin < 0 || 2 * margin >= size) {
@@ -60,14 +64,17 @@ public final class SpatialPatternDataSet {
         this.distractor = distractor;
     }
 
+    /** Number of classes: {@code grid * grid}, one per board cell. */
     public int numClasses() {
         return grid * grid;
     }
 
+    /** Image side in pixels (images are square). */
     public int size() {
         return size;
     }
 
+    /** Channels of each image. */
     public int channels() {
         return channels;
     }

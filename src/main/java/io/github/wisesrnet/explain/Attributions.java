@@ -23,6 +23,12 @@ import java.util.Objects;
  */
 public record Attributions(int[][] classes, INDArray maps, INDArray constants, INDArray probabilities) {
 
+    /**
+     * Checks that no component is null and that {@code maps} is {@code [n, k, H, W]} with one row per image of
+     * {@code classes}.
+     *
+     * @throws IllegalArgumentException if {@code maps} has another rank or number of images
+     */
     public Attributions {
         Objects.requireNonNull(classes, "classes");
         Objects.requireNonNull(maps, "maps");

@@ -67,6 +67,7 @@ public final class SpatialAttribution {
         return head.mapVertex();
     }
 
+    /** Number of classes the output layer scores. */
     public int numClasses() {
         return head.numClasses();
     }

@@ -23,6 +23,11 @@ import java.util.stream.IntStream;
  */
 public record SpatialWeights(INDArray weights, int poolSize) {
 
+    /**
+     * Checks that {@code weights} is not null and has rank 3.
+     *
+     * @throws IllegalArgumentException if {@code weights} is not {@code [C, kH, kW]}
+     */
     public SpatialWeights {
         Objects.requireNonNull(weights, "weights");
         if (weights.rank() != 3) {
@@ -30,6 +35,7 @@ public record SpatialWeights(INDArray weights, int poolSize) {
         }
     }
 
+    /** Number of channels {@code C}: one kernel each. */
     public int channels() {
         return (int) weights.size(0);
     }

@@ -43,6 +43,8 @@ public class InputTypeRecord implements InputPreProcessor {
     }
 
     /**
+     * A record of one network input's type, on a layer that reads that input.
+     *
      * @param networkInput name of the network input
      * @param inputType    its type
      * @param wrapped      the layer's own preprocessor, applied as before (null if none)
@@ -144,26 +146,32 @@ public class InputTypeRecord implements InputPreProcessor {
         return new InputTypeRecord(networkInput, inputType, wrapped == null ? null : wrapped.clone());
     }
 
+    /** Name of the network input whose type is recorded (a JSON property; null only while being read). */
     public String getNetworkInput() {
         return networkInput;
     }
 
+    /** Sets the network input's name; for JSON deserialization. */
     public void setNetworkInput(String networkInput) {
         this.networkInput = networkInput;
     }
 
+    /** The recorded type of the network input (a JSON property; null only while being read). */
     public InputType getInputType() {
         return inputType;
     }
 
+    /** Sets the recorded input type; for JSON deserialization. */
     public void setInputType(InputType inputType) {
         this.inputType = inputType;
     }
 
+    /** The layer's own preprocessor, applied as before, or null if the layer had none. */
     public InputPreProcessor getWrapped() {
         return wrapped;
     }
 
+    /** Sets the wrapped preprocessor (null for none); for JSON deserialization. */
     public void setWrapped(InputPreProcessor wrapped) {
         this.wrapped = wrapped;
     }

@@ -10,26 +10,34 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * A run's checkpoint folder: {@code last.zip} (after every epoch, with updater state, for resuming),
- * {@code best.zip} (the best test top-1 so far) and {@code run.json} ({@link RunRecord}).
+ * A run's checkpoint folder: {@code last.zip} (after every epoch, with updater state, for resuming), {@code best.zip}
+ * (the best epoch so far, see {@link RunRecord#isNewBest}) and {@code run.json} ({@link RunRecord}).
+ *
+ * @param dir the folder; created when the first checkpoint is saved
  */
 public record Checkpoints(Path dir) {
 
+    /** File name of the checkpoint after the latest epoch. */
     public static final String LAST = "last.zip";
+    /** File name of the checkpoint of the best epoch so far. */
     public static final String BEST = "best.zip";
 
+    /** The checkpoint after the latest epoch, with updater state; it may not exist yet. */
     public Path last() {
         return dir.resolve(LAST);
     }
 
+    /** The checkpoint of the best epoch so far; it may not exist yet. */
     public Path best() {
         return dir.resolve(BEST);
     }
 
+    /** The run record ({@value RunRecord#FILE_NAME}); it may not exist yet. */
     public Path record() {
         return dir.resolve(RunRecord.FILE_NAME);
     }
 
+    /** Whether the folder holds both {@code last.zip} and the run record, so that the run can be resumed. */
     public boolean canResume() {
         return Files.isRegularFile(last()) && Files.isRegularFile(record());
     }

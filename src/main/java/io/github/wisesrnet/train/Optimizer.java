@@ -9,8 +9,14 @@ public enum Optimizer {
      * (Nesterov momentum) is used with the same momentum.
      */
     SGD,
+    /** Adam with DL4J's default betas and epsilon; the momentum setting is unused. */
     ADAM;
 
+    /**
+     * Parses an optimizer name, case-insensitive: "sgd" or "adam".
+     *
+     * @throws IllegalArgumentException for another name
+     */
     public static Optimizer fromName(String name) {
         try {
             return valueOf(name.trim().toUpperCase(Locale.ROOT));

@@ -12,6 +12,11 @@ package io.github.wisesrnet.train;
  */
 public record ParallelTraining(int workers, int averagingFrequency) {
 
+    /**
+     * Checks the limits given for the components.
+     *
+     * @throws IllegalArgumentException if {@code workers < 2} or {@code averagingFrequency < 1}
+     */
     public ParallelTraining {
         if (workers < 2) {
             throw new IllegalArgumentException("Parallel training needs at least 2 workers, got " + workers

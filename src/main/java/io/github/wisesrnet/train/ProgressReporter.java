@@ -3,6 +3,7 @@ package io.github.wisesrnet.train;
 /** Receives training progress; the command line shows it as progress bars. */
 public interface ProgressReporter {
 
+    /** A reporter that ignores everything. */
     ProgressReporter NONE = new ProgressReporter() {
     };
 
@@ -14,9 +15,11 @@ public interface ProgressReporter {
     default void examplesDone(long examples, double runningLoss) {
     }
 
+    /** The phase last started is done. */
     default void phaseFinished() {
     }
 
+    /** An epoch is done: trained, evaluated and, with checkpoints, saved; {@code metrics} is what it measured. */
     default void epochFinished(EpochMetrics metrics) {
     }
 }

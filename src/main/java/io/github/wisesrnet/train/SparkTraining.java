@@ -27,6 +27,13 @@ public record SparkTraining(String master, int averagingFrequency, String export
     private static final Pattern STANDALONE = Pattern.compile("spark://(.+)");
     private static final Pattern OTHER = Pattern.compile("yarn|(k8s|mesos)://.+");
 
+    /**
+     * Checks the form of the components without contacting Spark (see {@link #check()} for that); trims {@code master}.
+     *
+     * @throws IllegalArgumentException if {@code master} is not a Spark master URL or is {@code local[0]},
+     *                                  {@code averagingFrequency < 1}, {@code exportDirectory} is a URI other than
+     *                                  {@code file:}, or it is null with a master that is not local
+     */
     public SparkTraining {
         if (master == null || master.isBlank()) {
             throw new IllegalArgumentException("A Spark master is needed, e.g. local[2] or spark://host:7077.");

@@ -29,6 +29,10 @@ public final class Trainer {
     private final TrainingConfig config;
     private final ProgressReporter progress;
 
+    /**
+     * @param config   the training recipe, including how many epochs a run has in all
+     * @param progress receives progress; null for none
+     */
     public Trainer(TrainingConfig config, ProgressReporter progress) {
         this.config = config;
         this.progress = progress == null ? ProgressReporter.NONE : progress;
@@ -225,7 +229,15 @@ public final class Trainer {
         }
     }
 
-    /** Test metrics of one evaluation. */
+    /**
+     * Test metrics of one evaluation.
+     *
+     * @param eval      DL4J's evaluation (accuracy, top-5 with more than 5 classes, precision, recall...)
+     * @param loss      mean cross-entropy per example, with probabilities clipped at 1e-7
+     * @param top5      top-5 accuracy in [0, 1], or NaN with 5 classes or fewer
+     * @param perClass  accuracy (recall) of each class, index = label; NaN for a class with no examples
+     * @param confusion confusion matrix: {@code confusion[actual][predicted]} counts
+     */
     public record Evaluated(Evaluation eval, double loss, double top5, double[] perClass, long[][] confusion) {
     }
 }

@@ -39,6 +39,14 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         double decayRate, int decayEveryEpochs, long seed, HeadInit headInit, String kerasWeights,
         ParallelTraining parallel, SparkTraining spark) {
 
+    /**
+     * Checks the ranges; a null {@code headInit} becomes {@link HeadInit#PAPER}.
+     *
+     * @throws IllegalArgumentException if {@code epochs} or {@code batchSize} is below 1, the learning rate is not
+     *                                  above 0, {@code momentum} is not in [0, 1), {@code decayRate} not in (0, 1],
+     *                                  {@code decayEveryEpochs} below 1, or both {@code parallel} and {@code spark} are
+     *                                  given
+     */
     public TrainingConfig {
         headInit = headInit == null ? HeadInit.PAPER : headInit;
         if (parallel != null && spark != null) {
@@ -71,16 +79,19 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
                 null);
     }
 
+    /** This configuration with another number of epochs (e.g. to continue a run for longer). */
     public TrainingConfig withEpochs(int newEpochs) {
         return new TrainingConfig(newEpochs, batchSize, optimizer, learningRate, momentum, decayRate,
                 decayEveryEpochs, seed, headInit, kerasWeights, parallel, spark);
     }
 
+    /** This configuration with another seed (initialization, shuffling, augmentation). */
     public TrainingConfig withSeed(long newSeed) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
                 newSeed, headInit, kerasWeights, parallel, spark);
     }
 
+    /** This configuration with another start for the spatial weights (null: the paper's). */
     public TrainingConfig withHeadInit(HeadInit newHeadInit) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
                 seed, newHeadInit, kerasWeights, parallel, spark);
@@ -115,6 +126,9 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         return schedule().valueAt(0, epochIndex);
     }
 
+    /**
+     * The learning-rate schedule: {@code learningRate * decayRate^floor(epoch / decayEveryEpochs)} for 0-based epochs.
+     */
     public ISchedule schedule() {
         return new StepSchedule(ScheduleType.EPOCH, learningRate, decayRate, decayEveryEpochs);
     }

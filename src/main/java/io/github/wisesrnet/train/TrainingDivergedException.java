@@ -8,6 +8,10 @@ public class TrainingDivergedException extends IllegalStateException {
 
     private final int epoch;
 
+    /**
+     * @param message what happened and what to change
+     * @param epoch   the epoch (1-based) in which the loss stopped being finite
+     */
     public TrainingDivergedException(String message, int epoch) {
         super(message);
         this.epoch = epoch;

@@ -16,8 +16,14 @@ import picocli.CommandLine.Command;
                 ExplainCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
+    /** Exit code of a command that succeeded. */
     public static final int EXIT_OK = 0;
+    /** Exit code of a run that failed (an error that is not the arguments' or input's fault). */
     public static final int EXIT_FAILED = 1;
+    /**
+     * Exit code for bad arguments or input ({@link IllegalArgumentException}, a missing file); the message says what to
+     * change.
+     */
     public static final int EXIT_USAGE = 2;
 
     @CommandLine.Spec
@@ -47,6 +53,11 @@ public final class Main implements Runnable {
 
     private static volatile List<String> arguments = List.of();
 
+    /**
+     * The program's entry point: uses the command line's logging configuration unless
+     * {@code -Dlogback.configurationFile} is given, makes charts headless, runs the command and exits the JVM with its
+     * exit code.
+     */
     public static void main(String[] args) {
         // The command line owns its JVM: it sets up logging and headless charts (and, per command, the CPU path).
         if (System.getProperty("logback.configurationFile") == null) {

@@ -40,6 +40,12 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
 
     private static final Logger log = LoggerFactory.getLogger(Comparison.class);
 
+    /**
+     * Trains every head in turn and returns their results, in the order of {@link #heads()}.
+     *
+     * @throws IllegalArgumentException if a run to resume was saved with different settings or classes
+     * @throws java.io.UncheckedIOException if a checkpoint cannot be read or written
+     */
     public List<HeadResult> run(ClassificationData data, ProgressReporter progress) {
         return run(data, progress, (head, net) -> {
         });

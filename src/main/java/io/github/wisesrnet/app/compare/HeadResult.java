@@ -32,6 +32,7 @@ public record HeadResult(Head head, long parameters, long headParameters, List<E
         return EpochMetrics.chosenOnValidation(epochs);
     }
 
+    /** The run's final epoch. The run must have at least one epoch. */
     public EpochMetrics last() {
         return epochs.get(epochs.size() - 1);
     }

@@ -25,6 +25,13 @@ public final class ModelFactory {
     private ModelFactory() {
     }
 
+    /**
+     * A new, initialized network for {@code head}: the backbone for the data's input size and channels, initialized
+     * from {@code config}'s seed (or loaded from its Keras weights file), the head attached with {@code config}'s head
+     * initialization, the training recipe applied, and the forward cache on.
+     *
+     * @throws java.io.UncheckedIOException if the Keras weights file cannot be read
+     */
     public static ComputationGraph build(Backbone backbone, Head head, ClassificationData data, TrainingConfig config) {
         InputType input = InputType.convolutional(data.height(), data.width(), data.channels(), data.format());
         ComputationGraph features = backbone.featureExtractor((InputType.InputTypeConvolutional) input,

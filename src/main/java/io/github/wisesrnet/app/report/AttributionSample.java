@@ -125,6 +125,7 @@ public final class AttributionSample {
         return new AttributionSample(pixels, pixels, labels, index, classNames);
     }
 
+    /** Top-1 attributions of the sample's images by head label, as added; an unmodifiable copy. */
     public Map<String, Attributions> attributions() {
         return Map.copyOf(byHead);
     }
@@ -134,6 +135,7 @@ public final class AttributionSample {
         return new LinkedHashMap<>(weightsByHead);
     }
 
+    /** Whether no head has been added yet. */
     public boolean isEmpty() {
         return byHead.isEmpty();
     }

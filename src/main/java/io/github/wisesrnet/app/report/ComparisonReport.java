@@ -28,16 +28,22 @@ import java.util.Objects;
  *   <li>with an {@link AttributionSample}: {@code attributions.png} (the same test images with each head's heat map)
  *   and {@code spatial-weights-<head>.png} for heads with learned spatial weights.</li>
  * </ul>
- * Charts are drawn headless: {@code java.awt.headless} is set to true when this class loads unless it was set.
+ * Charts are drawn with Java2D and need no display, but this class does not set {@code java.awt.headless}: an
+ * application without a display calls {@link Headless#ensure()} first, as the command line does.
  */
 public final class ComparisonReport {
 
     private static final Logger log = LoggerFactory.getLogger(ComparisonReport.class);
 
+    /** File name of the Markdown summary. */
     public static final String SUMMARY_FILE = "summary.md";
+    /** File name of the per-epoch metrics of every head (CSV). */
     public static final String EPOCHS_FILE = "epochs.csv";
+    /** File name of the accuracy chart (PNG). */
     public static final String ACCURACY_FILE = "accuracy.png";
+    /** File name of the loss chart (PNG). */
     public static final String LOSS_FILE = "loss.png";
+    /** File name of the attribution heat maps (PNG), written only with an {@link AttributionSample}. */
     public static final String ATTRIBUTIONS_FILE = "attributions.png";
 
     private ComparisonReport() {

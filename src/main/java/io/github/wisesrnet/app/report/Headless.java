@@ -7,6 +7,7 @@ package io.github.wisesrnet.app.report;
  */
 public final class Headless {
 
+    /** The AWT system property this class sets. */
     public static final String PROPERTY = "java.awt.headless";
 
     private Headless() {

@@ -42,8 +42,9 @@ public final class HeatmapImages {
     private static final Color TEXT = new Color(0x202020);
     private static final Color POSITIVE = new Color(0xD7301F);
     private static final Color NEGATIVE = new Color(0x2166AC);
-    /** Right and wrong predictions in captions. */
+    /** Caption colour of a right prediction. */
     public static final Color RIGHT = new Color(0x1A7F37);
+    /** Caption colour of a wrong prediction. */
     public static final Color WRONG = new Color(0xB42318);
     private static final Color[] SEQUENTIAL = {new Color(0xF7FBFF), new Color(0xC6DBEF), new Color(0x6BAED6),
             new Color(0x2171B5), new Color(0x08306B)};
@@ -62,6 +63,10 @@ public final class HeatmapImages {
      * @param colour  caption colour
      */
     public record Panel(BufferedImage image, List<String> caption, Color colour) {
+        /**
+         * Checks that {@code image} is not null and copies {@code caption}; a null {@code colour} becomes the default
+         * text colour.
+         */
         public Panel {
             Objects.requireNonNull(image, "image");
             caption = List.copyOf(caption);

@@ -20,6 +20,7 @@ import java.util.Objects;
 public record ReportFiles(Path directory, Path summary, Path epochsCsv, Path accuracyChart, Path lossChart,
         List<Path> confusionCharts, List<Path> explanationImages) {
 
+    /** Checks that the single files are not null and copies the lists (which must not be null). */
     public ReportFiles {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(summary, "summary");

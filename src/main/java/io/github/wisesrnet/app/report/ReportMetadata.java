@@ -29,6 +29,12 @@ public record ReportMetadata(String title, String dataDescription, String backbo
         long seed, int epochs, int batchSize, String optimizer, String command, String machine, Instant startedAt,
         List<String> skippedFiles) {
 
+    /**
+     * Checks that the text fields and {@code startedAt} are not null and that the input size, {@code epochs} and
+     * {@code batchSize} are positive; copies {@code skippedFiles}, a null one as empty.
+     *
+     * @throws IllegalArgumentException if the input size, {@code epochs} or {@code batchSize} is not positive
+     */
     public ReportMetadata {
         Objects.requireNonNull(title, "title");
         Objects.requireNonNull(dataDescription, "dataDescription");

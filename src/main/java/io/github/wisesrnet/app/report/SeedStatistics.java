@@ -22,8 +22,14 @@ public final class SeedStatistics {
 
     /** The headline numbers, each a fraction in [0, 1] per run. */
     public enum Metric {
+        /** Test top-1 at the run's best epoch ({@link HeadResult#best()}). */
         BEST("Best top-1 %", r -> r.best().testTop1()),
+        /** Test top-1 at the run's last epoch. */
         FINAL("Final top-1 %", r -> r.last().testTop1()),
+        /**
+         * Mean test top-1 over the run's last {@link ComparisonTable#LAST_EPOCHS_AVERAGED} epochs (all of them if it
+         * has fewer).
+         */
         LAST_EPOCHS("Mean top-1 % (last " + ComparisonTable.LAST_EPOCHS_AVERAGED + ")",
                 r -> ComparisonTable.meanLastTop1(r, Math.min(ComparisonTable.LAST_EPOCHS_AVERAGED,
                         r.epochs().size())));
@@ -36,16 +42,24 @@ public final class SeedStatistics {
             this.value = value;
         }
 
+        /** Column title in the report, e.g. "Best top-1 %". */
         public String title() {
             return title;
         }
 
+        /** This metric of one run, a fraction in [0, 1]. The run must have at least one epoch. */
         public double of(HeadResult result) {
             return value.applyAsDouble(result);
         }
     }
 
-    /** Mean and sample standard deviation (n - 1) of values; sd is NaN for one value. */
+    /**
+     * Mean and sample standard deviation (n - 1) of values; sd is NaN for one value.
+     *
+     * @param mean the mean, in the values' unit
+     * @param sd   the sample standard deviation; NaN if {@code n == 1}
+     * @param n    the number of values
+     */
     public record Spread(double mean, double sd, int n) {
         static Spread of(double[] values) {
             int n = values.length;
@@ -65,6 +79,8 @@ public final class SeedStatistics {
     /**
      * A head's difference to GAP in one metric, in percentage points, paired by seed.
      *
+     * @param head    the head compared with GAP
+     * @param metric  the metric compared
      * @param seeds   the seeds both heads ran with, in order
      * @param points  head minus GAP per seed, in points
      * @param spread  mean and sd of {@code points}
@@ -111,6 +127,7 @@ public final class SeedStatistics {
         return seeds;
     }
 
+    /** Whether the runs used more than one seed (else spreads and intervals have nothing to say). */
     public boolean severalSeeds() {
         return seeds.size() > 1;
     }

@@ -301,6 +301,7 @@ public final class KerasWeights {
     public record Report(Path file, List<String> loaded, List<String> keptInitialized, List<String> skipped,
             String renumbering) {
 
+        /** Copies the lists, which must not be null. */
         public Report {
             loaded = List.copyOf(loaded);
             keptInitialized = List.copyOf(keptInitialized);
