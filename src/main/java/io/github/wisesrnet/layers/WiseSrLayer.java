@@ -191,7 +191,13 @@ public class WiseSrLayer extends FeedForwardLayer {
         long perExampleTrain;
         boolean nchw = map.getFormat() == CNN2DFormat.NCHW;
         long maxMatrix = WiseSrLayerImpl.maxMatrixPooledPixels();
-        if (WiseSrLayerImpl.largeNchwPlanes(map.getHeight(), map.getWidth(), p, maxMatrix, nchw)) {
+        if (p == 1) {
+            long mapSize = c * pixels;
+            fixedInference = nchw ? 0 : mapSize;  // W as [H, W, C] (NHWC)
+            perExampleInference = mapSize;         // the map times W
+            fixedTrain = nchw ? 0 : 2 * mapSize;   // and dW as [H, W, C] (NHWC)
+            perExampleTrain = mapSize;             // the map times W (backward: the input gradient holds eps * x)
+        } else if (WiseSrLayerImpl.largeNchwPlanes(map.getHeight(), map.getWidth(), p, maxMatrix, nchw)) {
             fixedInference = 0;
             perExampleInference = 2 * pooled;  // pooled map, product with W
             fixedTrain = c * (map.getHeight() / p) * map.getWidth() + 2L * p; // K's distinct rows [C, kH, W], two
