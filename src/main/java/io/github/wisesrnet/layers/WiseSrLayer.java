@@ -1,8 +1,10 @@
 package io.github.wisesrnet.layers;
 
-import lombok.Data;
+import lombok.AccessLevel;
 import lombok.EqualsAndHashCode;
+import lombok.Getter;
 import lombok.NoArgsConstructor;
+import lombok.Setter;
 import lombok.ToString;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -48,7 +50,8 @@ import java.util.Map;
  *
  * <p>Runtime: {@link WiseSrLayerImpl}; parameters: {@link WiseSrParamInitializer}.
  */
-@Data
+@Getter
+@Setter
 @NoArgsConstructor
 @ToString(callSuper = true)
 @EqualsAndHashCode(callSuper = true)
@@ -61,6 +64,11 @@ public class WiseSrLayer extends FeedForwardLayer {
 
     /** Requested pool size; {@link #AUTO_POOL_SIZE} for the paper's rule. */
     private int requestedPoolSize = AUTO_POOL_SIZE;
+    /**
+     * Fixed by the builder: the constructor adds the non-negative constraint to DL4J's constraint list, which a setter
+     * would not change (JSON restores the field and the list as saved).
+     */
+    @Setter(AccessLevel.NONE)
     private boolean nonNegative = true;
     private boolean hasBias = true;
     /** Dropout on the layer's [N, C] output, training only; null for none. */
