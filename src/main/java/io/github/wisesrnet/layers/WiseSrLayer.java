@@ -1,8 +1,10 @@
 package io.github.wisesrnet.layers;
 
-import lombok.Data;
+import lombok.AccessLevel;
 import lombok.EqualsAndHashCode;
+import lombok.Getter;
 import lombok.NoArgsConstructor;
+import lombok.Setter;
 import lombok.ToString;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -48,7 +50,8 @@ import java.util.Map;
  *
  * <p>Runtime: {@link WiseSrLayerImpl}; parameters: {@link WiseSrParamInitializer}.
  */
-@Data
+@Getter
+@Setter
 @NoArgsConstructor
 @ToString(callSuper = true)
 @EqualsAndHashCode(callSuper = true)
@@ -61,6 +64,11 @@ public class WiseSrLayer extends FeedForwardLayer {
 
     /** Requested pool size; {@link #AUTO_POOL_SIZE} for the paper's rule. */
     private int requestedPoolSize = AUTO_POOL_SIZE;
+    /**
+     * Fixed by the builder: the constructor adds the non-negative constraint to DL4J's constraint list, which a setter
+     * would not change (JSON restores the field and the list as saved).
+     */
+    @Setter(AccessLevel.NONE)
     private boolean nonNegative = true;
     private boolean hasBias = true;
     /** Dropout on the layer's [N, C] output, training only; null for none. */
@@ -191,7 +199,13 @@ public class WiseSrLayer extends FeedForwardLayer {
         long perExampleTrain;
         boolean nchw = map.getFormat() == CNN2DFormat.NCHW;
         long maxMatrix = WiseSrLayerImpl.maxMatrixPooledPixels();
-        if (WiseSrLayerImpl.largeNchwPlanes(map.getHeight(), map.getWidth(), p, maxMatrix, nchw)) {
+        if (p == 1) {
+            long mapSize = c * pixels;
+            fixedInference = nchw ? 0 : mapSize;  // W as [H, W, C] (NHWC)
+            perExampleInference = mapSize;         // the map times W
+            fixedTrain = nchw ? 0 : 2 * mapSize;   // and dW as [H, W, C] (NHWC)
+            perExampleTrain = mapSize;             // the map times W (backward: the input gradient holds eps * x)
+        } else if (WiseSrLayerImpl.largeNchwPlanes(map.getHeight(), map.getWidth(), p, maxMatrix, nchw)) {
             fixedInference = 0;
             perExampleInference = 2 * pooled;  // pooled map, product with W
             fixedTrain = c * (map.getHeight() / p) * map.getWidth() + 2L * p; // K's distinct rows [C, kH, W], two

@@ -39,6 +39,9 @@ import java.util.Arrays;
  * path that is linear in the map: P from ND4J's average-pooling op and dx from its backward op, or, on NCHW planes
  * above {@code MAX_POOLING_OP_PLANE_PIXELS} (112x112), P from one sum over the windows of a view of the map and dx
  * written band by band from K's distinct rows (p rows of each window are equal), without K.
+ * <p>Pool size 1 (the DEPTHWISE heads) pools nothing: E would be the (H*W)^2 identity, so that case never builds it.
+ * The head is {@code out = sum_s(x * W) + b}, {@code dW = sum_n(eps * x)}, {@code dx = eps * W}: broadcast multiplies
+ * and sums on the map, linear in it on every map size.
  */
 public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
 
@@ -49,6 +52,11 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
      * HeadCostBenchmark, which times both paths on the same maps. Not needed otherwise.
      */
     public static final String MAX_MATRIX_POOLED_PIXELS_PROPERTY = "wisesrnet.maxMatrixPooledPixels";
+    /**
+     * Largest value {@link #MAX_MATRIX_POOLED_PIXELS_PROPERTY} takes effect with: E and the matrix path's multiplies
+     * grow with (H*W)^2, so no setting sends a larger map down that path (at 56x56, p = 2, E has 784 x 3136 values).
+     */
+    public static final long MAX_MATRIX_POOLED_PIXELS_CEILING = 56 * 56;
     /**
      * Largest NCHW plane (H*W pixels) given to ND4J's pooling ops, forward and backward. Above it oneDNN (2.3, in ND4J
      * M2.1) pools plain NCHW with its slow generic kernel: 3-4 ms forward for [2, 32, 220, 220] against 0.5 ms for
@@ -70,6 +78,8 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
      */
     private INDArray trainingPooled;
     private INDArray trainingPooledInput;
+    /** Backward passes that read the kept pooled map: for tests, since the reuse does not show in the results. */
+    long keptPoolingReuses;
 
     public WiseSrLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -103,7 +113,9 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         ArrayType pooledType = training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM;
         trainingPooled = null;
         trainingPooledInput = null;
-        if (poolsWithOp()) {
+        if (unpooled()) {
+            weighMap(x, w, out, workspaceMgr);
+        } else if (poolsWithOp()) {
             // pooled [N, C, j] (NCHW) or [N, j, C] (NHWC); out = sum_j(P * W)
             INDArray pooled = pooledByOp(x, pooledType, workspaceMgr);
             keepIfTraining(training, pooled);
@@ -154,16 +166,18 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         Gradient gradient = new DefaultGradient();
         if (hasBias()) {
             INDArray biasGrad = gradientViews.get(WiseSrParamInitializer.BIAS_KEY);
-            contiguousEps.sum(biasGrad.reshape(channels), 0);
+            contiguousEps.sum(writableView(biasGrad, channels), 0);
             gradient.setGradientFor(WiseSrParamInitializer.BIAS_KEY, biasGrad);
         }
 
         INDArray weightGrad = gradientViews.get(WiseSrParamInitializer.WEIGHT_KEY);
-        INDArray weightGradRows = weightGrad.reshape('c', channels, layerConf().getKernelHeight()
+        INDArray weightGradRows = writableView(weightGrad, channels, layerConf().getKernelHeight()
                 * layerConf().getKernelWidth());
         INDArray epsilonOut;
         // the pooling backward op, except on large NCHW planes, where oneDNN's is slow: there by row bands
-        if (poolsWithOp() && !largeNchwPlanes()) {
+        if (unpooled()) {
+            epsilonOut = backpropUnpooled(x, contiguousEps, weightGrad, workspaceMgr);
+        } else if (poolsWithOp() && !largeNchwPlanes()) {
             epsilonOut = backpropByOp(x, contiguousEps, weightGradRows, workspaceMgr);
         } else {
             weightGradient(x, contiguousEps, weightGradRows, workspaceMgr);
@@ -174,6 +188,49 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         gradient.setGradientFor(WiseSrParamInitializer.WEIGHT_KEY, weightGrad);
         weightNoiseParams.clear();
         return new Pair<>(gradient, backpropDropOutIfPresent(epsilonOut));
+    }
+
+    /**
+     * Pool size 1, forward: {@code out[n,c] = sum_s(x[n,c,s] * W[c,s])}, one broadcast multiply and one sum, linear in
+     * the map (the pooling matrix would be the identity, (H*W)^2 values).
+     */
+    private void weighMap(INDArray x, INDArray weightRows, INDArray out, LayerWorkspaceMgr workspaceMgr) {
+        INDArray map = asRows(x);
+        INDArray product = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, map.shape(), 'c');
+        INDArray w = isNchw() ? weightRows : transposedWeights(weightRows, ArrayType.FF_WORKING_MEM, workspaceMgr);
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(map, w, product, 1, 2));
+        product.sum(out, isNchw() ? 2 : 1);
+    }
+
+    /**
+     * Pool size 1, backward, on the map's own shape (no reshaped outputs): {@code dW = sum_n(eps * x)} and
+     * {@code dx = eps * W}. dx first holds {@code eps * x}, summed over the examples into dW, so no other array of the
+     * map's size is made.
+     */
+    private INDArray backpropUnpooled(INDArray x, INDArray eps, INDArray weightGrad, LayerWorkspaceMgr workspaceMgr) {
+        long n = x.size(0);
+        long c = layerConf().getNIn();
+        long h = layerConf().getInputHeight();
+        long w = layerConf().getInputWidth();
+        INDArray weights = contiguous(getParamWithNoise(WiseSrParamInitializer.WEIGHT_KEY, true, workspaceMgr));
+        INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
+        if (isNchw()) {
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(contiguous(x), eps, epsilonOut, 0, 1));
+            epsilonOut.sum(weightGrad, 0);
+            Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, c, 1, 1), weights.reshape('c', 1, c, h, w)},
+                    new INDArray[]{epsilonOut}));
+        } else {
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(contiguous(x), eps, epsilonOut, 0, 3));
+            INDArray kernelGrad = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                    new long[]{h, w, c}, 'c');
+            epsilonOut.sum(kernelGrad, 0);
+            weightGrad.assign(kernelGrad.permute(2, 0, 1));
+            INDArray channelsLast = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
+                    new long[]{h, w, c}, 'c').assign(weights.permute(1, 2, 0));
+            Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, 1, 1, c), channelsLast.reshape('c', 1, h, w, c)},
+                    new INDArray[]{epsilonOut}));
+        }
+        return epsilonOut;
     }
 
     /**
@@ -206,10 +263,10 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         long s = layerConf().getInputHeight() * layerConf().getInputWidth();
         if (isNchw()) {
             Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, c, 1), kernel.reshape('c', 1, c, s)},
-                    new INDArray[]{epsilonOut.reshape('c', n, c, s)}));
+                    new INDArray[]{writableView(epsilonOut, n, c, s)}));
         } else {
             Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, 1, c), kernel.reshape('c', 1, s, c)},
-                    new INDArray[]{epsilonOut.reshape('c', n, s, c)}));
+                    new INDArray[]{writableView(epsilonOut, n, s, c)}));
         }
         return epsilonOut;
     }
@@ -277,15 +334,34 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
     /**
      * The pooled map for the backward pass: the one kept by the training forward pass if it was computed from the
      * current input (the same array: DL4J sets a new one for every forward pass) and its workspace has not been
-     * closed or reset since; else pooled again, by the layer's path.
+     * closed or reset since ({@link #stillValid}); else pooled again, by the layer's path.
      */
     private INDArray pooledForBackward(INDArray x, LayerWorkspaceMgr workspaceMgr) {
         INDArray kept = trainingPooled;
-        if (kept != null && trainingPooledInput == input && !kept.wasClosed()) {
+        if (kept != null && trainingPooledInput == input && stillValid(kept)) {
+            keptPoolingReuses++;
             return kept;
         }
         return poolsWithOp() ? pooledByOp(x, ArrayType.BP_WORKING_MEM, workspaceMgr)
                 : pooled(x, ArrayType.BP_WORKING_MEM, workspaceMgr);
+    }
+
+    /**
+     * Whether an array kept from an earlier call may still be read: not closed and, if it lives in a workspace, that
+     * workspace is open and has not been reset or reopened since the array was made (same generation), the test of
+     * ND4J's WorkspaceUtils.assertValidArray. {@code wasClosed()} alone does not say this: a workspace reuses its
+     * memory on reset or close without closing the arrays in it.
+     */
+    static boolean stillValid(INDArray kept) {
+        if (kept.wasClosed()) {
+            return false;
+        }
+        if (!kept.isAttached()) {
+            return true;
+        }
+        MemoryWorkspace workspace = kept.data().getParentWorkspace();
+        return workspace != null && workspace.isScopeActive()
+                && workspace.getGenerationId() == kept.data().getGenerationId();
     }
 
     @Override
@@ -332,7 +408,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         INDArray rowWindows = kW * p == w ? rows
                 : rows.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, kW * p));
         Nd4j.exec(new MulOp(new INDArray[]{weightRows.reshape('c', c, kH, kW, 1), spread},
-                new INDArray[]{rowWindows.reshape('c', c, kH, kW, p)}));
+                new INDArray[]{writableView(rowWindows, c, kH, kW, p)}));
         if (kW * p < w) {
             rows.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(kW * p, w)).assign(0);
         }
@@ -347,7 +423,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         INDArray bands = kH * p == h ? epsilonOut
                 : epsilonOut.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, kH * p));
         Nd4j.exec(new MulOp(new INDArray[]{epsRows, rows.reshape('c', 1, c, kH, 1, w)},
-                new INDArray[]{bands.reshape('c', n, c, kH, p, w)}));
+                new INDArray[]{writableView(bands, n, c, kH, p, w)}));
         if (kH * p < h) {
             epsilonOut.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(kH * p, h)).assign(0);
         }
@@ -410,8 +486,8 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
     /**
      * Whether to pool with ND4J's pooling op rather than the pooling matrix E. E costs (H*W)^2 / p^2 memory and
      * time per channel, so it only pays on small maps, where one matrix multiply beats the pooling op's overhead
-     * (HeadCostBenchmark's map sweep chose the bound). A pool size of 1 needs no pooling, so E (the identity) is
-     * kept.
+     * (HeadCostBenchmark's map sweep chose the bound). A pool size of 1 pools nothing and takes neither path
+     * ({@link #unpooled}).
      */
     public boolean poolsWithOp() {
         WiseSrLayer conf = layerConf();
@@ -422,8 +498,15 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         return poolSize > 1 && height * width > maxMatrixPooledPixels;
     }
 
+    /** Pool size 1: the map is weighted as it is, no pooling matrix or op ({@link #weighMap}). */
+    private boolean unpooled() {
+        return layerConf().getPoolSize() == 1;
+    }
+
+    /** The matrix/op bound: {@link #MAX_MATRIX_POOLED_PIXELS}, or the property's value up to the ceiling. */
     static long maxMatrixPooledPixels() {
-        return Long.getLong(MAX_MATRIX_POOLED_PIXELS_PROPERTY, MAX_MATRIX_POOLED_PIXELS);
+        return Math.min(Long.getLong(MAX_MATRIX_POOLED_PIXELS_PROPERTY, MAX_MATRIX_POOLED_PIXELS),
+                MAX_MATRIX_POOLED_PIXELS_CEILING);
     }
 
     /** NCHW: the map average-pooled into W's windows, P = x E^T as [N, C, kH*kW] (one matrix multiply). */
@@ -540,6 +623,15 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
      */
     private static INDArray contiguous(INDArray a) {
         return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
+    }
+
+    /**
+     * {@code a} reshaped ('c' order) as a target to write into: always a view of {@code a}. ND4J's plain reshape
+     * returns a copy when the strides do not allow a view, and writes into that copy would be lost; with
+     * {@code enforceView} it throws instead.
+     */
+    static INDArray writableView(INDArray a, long... shape) {
+        return a.reshape('c', true, shape);
     }
 
 }

@@ -99,16 +99,19 @@ public final class WiseSrParamInitializer implements ParamInitializer {
         return split((WiseSrLayer) conf.getLayer(), gradientView);
     }
 
-    /** Views of W [C, kH, kW] and b [1, C] into a flat parameter (or gradient) array. */
+    /**
+     * Views of W [C, kH, kW] and b [1, C] into a flat parameter (or gradient) array. Views, never copies (the reshapes
+     * enforce it): updates and gradients are written through them.
+     */
     private static Map<String, INDArray> split(WiseSrLayer layer, INDArray flat) {
-        INDArray vector = flat.reshape(flat.length());
+        INDArray vector = flat.reshape('c', true, flat.length());
         long weights = numWeights(layer);
         Map<String, INDArray> out = new LinkedHashMap<>();
         out.put(WEIGHT_KEY, vector.get(NDArrayIndex.interval(0, weights))
-                .reshape('c', layer.getNIn(), layer.getKernelHeight(), layer.getKernelWidth()));
+                .reshape('c', true, layer.getNIn(), layer.getKernelHeight(), layer.getKernelWidth()));
         if (layer.hasBias()) {
             out.put(BIAS_KEY, vector.get(NDArrayIndex.interval(weights, weights + layer.getNIn()))
-                    .reshape('c', 1, layer.getNIn()));
+                    .reshape('c', true, 1, layer.getNIn()));
         }
         return out;
     }

@@ -23,6 +23,7 @@ import org.nd4j.linalg.learning.config.Sgd;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,48 +115,100 @@ class HeadCostBenchmark {
 
     /**
      * How the head's cost grows with the map: maps from 7x7 to 220x220 (channels and batch chosen so that each input
-     * holds 3-6 M values), GAP against the layer as it runs (pooling matrix up to 16x16, ND4J's pooling op above)
-     * and against each of its two pooling paths forced, so the bound between them can be checked.
+     * holds 3-6 M values), GAP against the layer as it runs (pooling matrix up to 16x16, ND4J's pooling op above),
+     * against each of its two pooling paths forced, so the bound between them can be checked (the matrix path only up
+     * to its ceiling, 56x56), and against the DEPTHWISE head (p = 1, unconstrained). Time and workspace memory per
+     * input value show how each head grows with the map: constant per value means linear. The property
+     * {@code wisesrnet.sweep.sides} (e.g. "56,112,220") keeps only maps of those sides.
      */
     @Test
     void mapSizeSweep() throws Exception {
         long[][] shapes = {{64, 2048, 7, 7}, {16, 2048, 14, 14}, {16, 512, 28, 28}, {8, 256, 56, 56},
                 {4, 64, 112, 112}, {2, 32, 220, 220}};
+        String sides = System.getProperty("wisesrnet.sweep.sides", "");
         BenchmarkTable table = new BenchmarkTable("input [N, C, H, W]", "p", "GAP ms", "WiseSrLayer ms",
-                "ratio to GAP", "matrix path ratio", "pooling-op path ratio", "path used");
+                "ratio to GAP", "matrix path ratio", "pooling-op path ratio", "path used", "DEPTHWISE ms",
+                "DEPTHWISE ratio to GAP", "ns per input value: GAP / WiseSrLayer / DEPTHWISE",
+                "workspace bytes per input value: GAP / WiseSrLayer / DEPTHWISE");
         for (long[] s : shapes) {
             long h = s[2];
             long w = s[3];
+            if (!sides.isEmpty() && !java.util.Arrays.asList(sides.split(",")).contains(Long.toString(h))) {
+                continue;
+            }
             InputType map = InputType.convolutional(h, w, s[1]);
             INDArray input = Nd4j.rand(DataType.FLOAT, s);
             INDArray labels = Nd4j.zeros(DataType.FLOAT, s[0], 10);
             labels.getColumn(0).assign(1);
+            List<Supplier<Variant>> heads = List.of(
+                    () -> variant("GAP", map, input, labels, new GlobalPoolingLayer.Builder(PoolingType.AVG).build()),
+                    () -> variant("WiseSrLayer", map, input, labels, new WiseSrLayer.Builder().build()),
+                    () -> variant("DEPTHWISE", map, input, labels, depthwiseHead()));
             List<Variant> variants = new ArrayList<>();
-            variants.add(variant("GAP", map, input, labels, new GlobalPoolingLayer.Builder(PoolingType.AVG).build()));
-            variants.add(variant("WiseSrLayer", map, input, labels, new WiseSrLayer.Builder().build()));
-            variants.add(withPoolingBound(Long.MAX_VALUE, () -> variant("matrix", map, input, labels,
-                    new WiseSrLayer.Builder().build())));
+            heads.forEach(head -> variants.add(head.get()));
+            boolean matrixAllowed = h * w <= io.github.wisesrnet.layers.WiseSrLayerImpl.MAX_MATRIX_POOLED_PIXELS_CEILING;
+            if (matrixAllowed) {
+                variants.add(withPoolingBound(Long.MAX_VALUE, () -> variant("matrix", map, input, labels,
+                        new WiseSrLayer.Builder().build())));
+            }
             variants.add(withPoolingBound(0, () -> variant("pooling op", map, input, labels,
                     new WiseSrLayer.Builder().build())));
             boolean op = ((io.github.wisesrnet.layers.WiseSrLayerImpl) variants.get(1).net().getLayer("head0"))
                     .poolsWithOp();
             double[][] perRound = perRound(variants, SWEEP_ROUNDS, 3);
+            variants.clear();
+            double values = (double) s[0] * s[1] * h * w;
+            String nsPerValue = String.format(java.util.Locale.ROOT, "%.2f / %.2f / %.2f",
+                    BenchmarkTable.median(perRound[0]) * 1e6 / values, BenchmarkTable.median(perRound[1]) * 1e6 / values,
+                    BenchmarkTable.median(perRound[2]) * 1e6 / values);
+            StringBuilder bytesPerValue = new StringBuilder();
+            for (Supplier<Variant> head : heads) {
+                bytesPerValue.append(bytesPerValue.length() == 0 ? "" : " / ").append(String.format(
+                        java.util.Locale.ROOT, "%.2f", workspaceBytes(head) / values));
+            }
             table.add(java.util.Arrays.toString(s), WiseSrLayer.paperPoolSize(h, w),
                     BenchmarkTable.median(perRound[0]), BenchmarkTable.median(perRound[1]),
-                    medianRatio(perRound[1], perRound[0]), medianRatio(perRound[2], perRound[0]),
-                    medianRatio(perRound[3], perRound[0]), op ? "pooling op" : "matrix");
-            variants.clear();
+                    medianRatio(perRound[1], perRound[0]),
+                    matrixAllowed ? medianRatio(perRound[3], perRound[0]) : "- (above the ceiling)",
+                    medianRatio(perRound[perRound.length - 1], perRound[0]), op ? "pooling op" : "matrix",
+                    BenchmarkTable.median(perRound[2]), medianRatio(perRound[2], perRound[0]), nsPerValue,
+                    bytesPerValue.toString());
             System.gc();
         }
         table.write("head-cost-sweep", "Head cost by map size: forward + backward, float, ratio to GAP",
                 "Machine: " + BenchmarkTable.machine() + ". Each head in a graph input -> head -> output(10),"
                         + " computeGradientAndScore with workspaces; " + SWEEP_ROUNDS + " interleaved rounds of 3"
                         + " iterations after " + WARMUP + " warm-up iterations; times are medians, ratios the median"
-                        + " of the per-round ratios. Command: mvn test -Pbenchmark -Dtest=HeadCostBenchmark#mapSizeSweep");
+                        + " of the per-round ratios. Workspace bytes: the sizes of DL4J's workspaces after 3 steps of"
+                        + " that head alone. Command: mvn test -Pbenchmark -Dtest=HeadCostBenchmark#mapSizeSweep");
+    }
+
+    /** The DEPTHWISE head (Head.DEPTHWISE): no pre-pooling, unconstrained whole-map depthwise kernel. */
+    private static WiseSrLayer depthwiseHead() {
+        return new WiseSrLayer.Builder().poolSize(1).nonNegative(false).build();
+    }
+
+    /**
+     * Bytes of DL4J's workspaces on this thread after 3 forward + backward passes of one freshly built head: the
+     * memory its graph needs per step (arrays outside workspaces, such as the pooling matrix, are not counted).
+     */
+    private static long workspaceBytes(Supplier<Variant> head) {
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        Variant variant = head.get();
+        for (int i = 0; i < 3; i++) {
+            variant.forwardBackward();
+        }
+        long bytes = 0;
+        for (org.nd4j.linalg.api.memory.MemoryWorkspace ws : Nd4j.getWorkspaceManager()
+                .getAllWorkspacesForCurrentThread()) {
+            bytes += ws.getCurrentSize();
+        }
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        return bytes;
     }
 
     /** Builds a variant with WiseSrLayer's matrix/op bound moved (read when the layer is created). */
-    private static Variant withPoolingBound(long maxMatrixPixels, java.util.function.Supplier<Variant> build) {
+    private static Variant withPoolingBound(long maxMatrixPixels, Supplier<Variant> build) {
         String key = io.github.wisesrnet.layers.WiseSrLayerImpl.MAX_MATRIX_POOLED_PIXELS_PROPERTY;
         System.setProperty(key, Long.toString(maxMatrixPixels));
         try {

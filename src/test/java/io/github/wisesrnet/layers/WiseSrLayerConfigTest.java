@@ -179,4 +179,26 @@ class WiseSrLayerConfigTest {
         assertEquals(2 * 32 * 1600 + 32 * 3,
                 band.getWorkingMemoryVariableTrain().get(org.deeplearning4j.nn.conf.CacheMode.NONE));
     }
+
+    /**
+     * Pool size 1 (DEPTHWISE heads): one array of the map's size per example and nothing fixed in NCHW (NHWC: W and
+     * dW as [H, W, C]), so the report grows with the map's pixels, not with their square.
+     */
+    @Test
+    void memoryReportOfPoolSizeOneIsLinearInTheMap() {
+        WiseSrLayer depthwise = new WiseSrLayer.Builder().poolSize(1).nonNegative(false).nIn(32).build();
+        var at110 = depthwise.getMemoryReport(InputType.convolutional(110, 110, 32));
+        var at220 = depthwise.getMemoryReport(InputType.convolutional(220, 220, 32));
+        var none = org.deeplearning4j.nn.conf.CacheMode.NONE;
+        assertEquals(32L * 220 * 220, at220.getWorkingMemoryVariableTrain().get(none));
+        assertEquals(32L * 220 * 220, at220.getWorkingMemoryVariableInference());
+        assertEquals(0, at220.getWorkingMemoryFixedTrain().get(none));
+        assertEquals(0, at220.getWorkingMemoryFixedInference());
+        assertEquals(4 * at110.getWorkingMemoryVariableTrain().get(none),
+                at220.getWorkingMemoryVariableTrain().get(none));
+        assertEquals(32L * 220 * 220 + 32, at220.getParameterSize());
+        var nhwc = depthwise.getMemoryReport(InputType.convolutional(220, 220, 32, CNN2DFormat.NHWC));
+        assertEquals(2 * 32L * 220 * 220, nhwc.getWorkingMemoryFixedTrain().get(none));
+        assertEquals(32L * 220 * 220, nhwc.getWorkingMemoryFixedInference());
+    }
 }

@@ -1,5 +1,6 @@
 package io.github.wisesrnet.layers;
 
+import io.github.wisesrnet.OneDnnHelpers;
 import io.github.wisesrnet.TestNets;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -8,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.LayerHelper;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -29,6 +31,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -57,6 +60,9 @@ class WiseSrLayerEquivalenceTest {
             // NCHW planes above WiseSrLayerImpl.MAX_POOLING_OP_PLANE_PIXELS: window sums forward (NHWC: the op)
             cases.add(Arguments.of(format, 4, 113, 118));
             cases.add(Arguments.of(format, 3, 120, 125));
+            // and exact multiples of p: no rows or columns dropped, bands and windows cover the whole plane
+            cases.add(Arguments.of(format, 3, 114, 114));
+            cases.add(Arguments.of(format, 4, 120, 120));
         }
         return cases.stream();
     }
@@ -64,6 +70,63 @@ class WiseSrLayerEquivalenceTest {
     @ParameterizedTest(name = "{0} p={1} map={2}x{3}")
     @MethodSource("cases")
     void sameOutputsAndGradientsAsDl4jComposition(CNN2DFormat format, int p, int h, int w) {
+        assertSameAsComposition(format, p, h, w, 5);
+    }
+
+    /** One case per path (unpooled, pooling matrix, pooling op, window sums) and format. */
+    static Stream<Arguments> onePerPath() {
+        List<Arguments> cases = new ArrayList<>();
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            cases.add(Arguments.of(format, 1, 7, 7));
+            cases.add(Arguments.of(format, 2, 7, 7));
+            cases.add(Arguments.of(format, 3, 17, 23));
+            cases.add(Arguments.of(format, 3, 120, 125));
+        }
+        return cases.stream();
+    }
+
+    /** A batch of one: the [1, C] gradients and [1, ...] maps must not lose their example axis. */
+    @ParameterizedTest(name = "{0} p={1} map={2}x{3}")
+    @MethodSource("onePerPath")
+    void batchOfOneGivesTheCompositionsOutputsAndGradients(CNN2DFormat format, int p, int h, int w) {
+        assertSameAsComposition(format, p, h, w, 1);
+    }
+
+    /**
+     * The same comparison with DL4J's layer helpers off when the networks are created and ND4J's native platform
+     * helpers off while they run: the reference is then DL4J's and ND4J's built-in code, not oneDNN (which the default
+     * test setup gives both networks' pooling and convolutions). Both switches are restored afterwards.
+     */
+    @ParameterizedTest(name = "{0} p={1} map={2}x{3}")
+    @MethodSource("onePerPath")
+    void sameAsCompositionWithHelpersOff(CNN2DFormat format, int p, int h, int w) {
+        String helpers = System.getProperty(OneDnnHelpers.DISABLE_PROPERTY);
+        boolean nativeHelpers = Nd4j.getEnvironment().helpersAllowed();
+        OneDnnHelpers.disable();
+        Nd4j.getEnvironment().allowHelpers(false);
+        try {
+            ComputationGraph reference = assertSameAsComposition(format, p, h, w, 3);
+            for (String name : new String[]{"conv", "pool"}) {
+                if (reference.getVertex(name) != null) {
+                    Object layer = reference.getLayer(name);
+                    LayerHelper helper = layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer conv
+                            ? conv.getHelper()
+                            : ((org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer) layer).getHelper();
+                    assertNull(helper, name + " has a layer helper: " + helper);
+                }
+            }
+        } finally {
+            Nd4j.getEnvironment().allowHelpers(nativeHelpers);
+            if (helpers == null) {
+                System.clearProperty(OneDnnHelpers.DISABLE_PROPERTY);
+            } else {
+                System.setProperty(OneDnnHelpers.DISABLE_PROPERTY, helpers);
+            }
+        }
+    }
+
+    /** Compares WiseSrLayer with the composition on a batch of {@code batch}; returns the reference network. */
+    private static ComputationGraph assertSameAsComposition(CNN2DFormat format, int p, int h, int w, int batch) {
         int channels = 6;
         InputType input = TestNets.cnn(h, w, 3, format);
         ComputationGraph fused = TestNets.convHeadOutput(input, channels,
@@ -78,12 +141,12 @@ class WiseSrLayerEquivalenceTest {
         fused.getLayer("head").getParam("W").assign(toWiseSr(depthwiseW));
         fused.getLayer("head").getParam("b").assign(reference.getLayer("dw").getParam("b"));
 
-        INDArray x = TestNets.randomInput(input, 5, DataType.FLOAT, 3);
-        INDArray y = TestNets.labels(5, 4, DataType.FLOAT);
+        INDArray x = TestNets.randomInput(input, batch, DataType.FLOAT, 3);
+        INDArray y = TestNets.labels(batch, 4, DataType.FLOAT);
 
         Map<String, INDArray> fusedActs = fused.feedForward(x, false);
         Map<String, INDArray> refActs = reference.feedForward(x, false);
-        assertClose(refActs.get("dw").reshape(5, channels), fusedActs.get("head"), "head output");
+        assertClose(refActs.get("dw").reshape(batch, channels), fusedActs.get("head"), "head output");
         assertClose(refActs.get("out"), fusedActs.get("out"), "network output");
 
         Gradient gFused = gradient(fused, x, y);
@@ -94,6 +157,7 @@ class WiseSrLayerEquivalenceTest {
         assertClose(toWiseSr(gRef.getGradientFor("dw_W")), gFused.getGradientFor("head_W"), "head W gradient");
         assertClose(gRef.getGradientFor("dw_b").reshape(1, channels), gFused.getGradientFor("head_b"),
                 "head b gradient");
+        return reference;
     }
 
     private static ComputationGraph composition(InputType input, int channels, int p, int kH, int kW,

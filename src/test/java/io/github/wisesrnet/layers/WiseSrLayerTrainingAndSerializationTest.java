@@ -3,6 +3,7 @@ package io.github.wisesrnet.layers;
 import io.github.wisesrnet.TestNets;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.constraint.NonNegativeConstraint;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -13,19 +14,28 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
+import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The non-negative constraint during training, and JSON / ModelSerializer round trips. */
 class WiseSrLayerTrainingAndSerializationTest {
 
     private static final InputType INPUT = TestNets.cnn(7, 7, 3, CNN2DFormat.NCHW);
+    /** The head's input in {@link #net}: the 1x1 convolution's 8 channels. */
+    private static final InputType INPUT_MAP = TestNets.cnn(7, 7, 8, CNN2DFormat.NCHW);
 
     private static ComputationGraph net(boolean nonNegative, InputType input) {
         return TestNets.convHeadOutput(input, 8, new WiseSrLayer.Builder().nonNegative(nonNegative).build(), 4,
@@ -93,5 +103,66 @@ class WiseSrLayerTrainingAndSerializationTest {
         train(restored, INPUT, 1);
         assertEquals(net.params(), restored.params());
         assertTrue(restored.getLayer("head").getParam("W").minNumber().doubleValue() >= 0);
+    }
+    /**
+     * The non-negative constraint is fixed by the builder: no setter could leave it out of step with the constraint
+     * list (the constraint lives in DL4J's list, which the optimizer applies).
+     */
+    @Test
+    void nonNegativeHasNoSetter() {
+        assertThrows(NoSuchMethodException.class, () -> WiseSrLayer.class.getMethod("setNonNegative", boolean.class));
+        WiseSrLayer constrained = new WiseSrLayer.Builder().build();
+        assertTrue(constrained.isNonNegative());
+        assertTrue(constrained.getConstraints().stream().anyMatch(NonNegativeConstraint.class::isInstance));
+        WiseSrLayer free = new WiseSrLayer.Builder().nonNegative(false).build();
+        assertFalse(free.isNonNegative());
+        assertTrue(free.getConstraints() == null
+                || free.getConstraints().stream().noneMatch(NonNegativeConstraint.class::isInstance));
+    }
+
+    /** Without a setter, JSON still restores an unconstrained layer as unconstrained; clone and equals agree. */
+    @Test
+    void unconstrainedLayerSurvivesJsonAndClone() {
+        ComputationGraph net = net(false, INPUT);
+        ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(
+                net.getConfiguration().toJson());
+        var vertex = (org.deeplearning4j.nn.conf.graph.LayerVertex) restored.getVertices().get("head");
+        WiseSrLayer layer = (WiseSrLayer) vertex.getLayerConf().getLayer();
+        assertFalse(layer.isNonNegative());
+        assertEquals(net.getConfiguration(), restored);
+        WiseSrLayer clone = layer.clone();
+        assertEquals(layer, clone);
+        assertEquals(layer.hashCode(), clone.hashCode());
+        assertFalse(clone.isNonNegative());
+        assertNotEquals(layer, new WiseSrLayer.Builder().inputType(INPUT_MAP).nIn(8).build());
+    }
+
+    /**
+     * A checkpoint written by release 0.1.0 (tiny backbone, Wise-SrNet head, GAP-equivalent init, 5 steps) still loads
+     * (class names, JSON fields) and computes the output it computed then.
+     */
+    @Test
+    void release010CheckpointLoadsAndGivesItsOutput() throws IOException {
+        ComputationGraph net;
+        try (InputStream in = resource("release-0.1.0-tiny-wise-srnet.zip")) {
+            net = ModelSerializer.restoreComputationGraph(in, true);
+        }
+        INDArray x;
+        INDArray expected;
+        try (DataInputStream in = new DataInputStream(resource("release-0.1.0-input.bin"))) {
+            x = Nd4j.read(in);
+        }
+        try (DataInputStream in = new DataInputStream(resource("release-0.1.0-output.bin"))) {
+            expected = Nd4j.read(in);
+        }
+        INDArray actual = net.outputSingle(x);
+        assertEquals(expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue(),
+                0.0, 1e-5);
+    }
+
+    private static InputStream resource(String name) {
+        InputStream in = WiseSrLayerTrainingAndSerializationTest.class.getResourceAsStream("/checkpoints/" + name);
+        assertNotNull(in, name);
+        return in;
     }
 }
