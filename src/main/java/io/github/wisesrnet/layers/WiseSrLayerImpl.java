@@ -73,7 +73,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
     /**
      * The pooled map of the last training forward pass and the input it came from: the backward pass reads it
      * instead of pooling the map again (one pass over the map fewer). It lives in the activations workspace, which
-     * DL4J keeps open from a training forward pass to the end of its backward pass; {@link #keptPooled} checks that
+     * DL4J keeps open from a training forward pass to the end of its backward pass; {@link #pooledForBackward} checks that
      * it is still valid and belongs to the current input.
      */
     private INDArray trainingPooled;
@@ -489,7 +489,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
      * (HeadCostBenchmark's map sweep chose the bound). A pool size of 1 pools nothing and takes neither path
      * ({@link #unpooled}).
      */
-    public boolean poolsWithOp() {
+    boolean poolsWithOp() {
         WiseSrLayer conf = layerConf();
         return poolsWithOp(conf.getInputHeight(), conf.getInputWidth(), conf.getPoolSize(), maxMatrixPooledPixels);
     }

@@ -153,8 +153,8 @@ class HeadCostBenchmark {
             }
             variants.add(withPoolingBound(0, () -> variant("pooling op", map, input, labels,
                     new WiseSrLayer.Builder().build())));
-            boolean op = ((io.github.wisesrnet.layers.WiseSrLayerImpl) variants.get(1).net().getLayer("head0"))
-                    .poolsWithOp();
+            boolean op = io.github.wisesrnet.layers.LayerPaths.poolsWithOp(
+                    (io.github.wisesrnet.layers.WiseSrLayerImpl) variants.get(1).net().getLayer("head0"));
             double[][] perRound = perRound(variants, SWEEP_ROUNDS, 3);
             variants.clear();
             double values = (double) s[0] * s[1] * h * w;

@@ -1,6 +1,6 @@
 package io.github.wisesrnet.layers;
 
-import io.github.wisesrnet.OneDnnHelpers;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.TestNets;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
