@@ -11,7 +11,7 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * A run's checkpoint folder: {@code last.zip} (after every epoch, with updater state, for resuming), {@code best.zip}
- * (the best epoch so far, see {@link RunRecord#isNewBest}) and {@code run.json} ({@link RunRecord}).
+ * (the best epoch so far, by validation top-1 when there is a validation split, else test top-1) and {@code run.json} ({@link RunRecord}).
  *
  * @param dir the folder; created when the first checkpoint is saved
  */
@@ -43,7 +43,7 @@ public record Checkpoints(Path dir) {
     }
 
     /** Saves after an epoch: always {@code last.zip}; {@code best.zip} too when {@code isBest}; then the record. */
-    public void save(ComputationGraph net, RunRecord record, boolean isBest) throws IOException {
+    void save(ComputationGraph net, RunRecord record, boolean isBest) throws IOException {
         Files.createDirectories(dir);
         Path tmp = dir.resolve(LAST + ".tmp");
         ModelSerializer.writeModel(net, tmp.toFile(), true);

@@ -52,7 +52,7 @@ public record RunRecord(String runName, Head head, String backbone, int height, 
     }
 
     /** This record with one more epoch. */
-    public RunRecord withEpoch(EpochMetrics metrics) {
+    RunRecord withEpoch(EpochMetrics metrics) {
         List<EpochMetrics> more = new ArrayList<>(epochs);
         more.add(metrics);
         return new RunRecord(runName, head, backbone, height, width, channels, format, data, dataSpec, classNames,
@@ -69,7 +69,7 @@ public record RunRecord(String runName, Head head, String backbone, int height, 
      * Whether a new epoch would be the run's best by {@link EpochMetrics#best} (validation top-1 when the epochs
      * have a validation split, else test top-1; earlier epochs win ties). True for the first epoch.
      */
-    public boolean isNewBest(EpochMetrics metrics) {
+    boolean isNewBest(EpochMetrics metrics) {
         return EpochMetrics.best(withEpoch(metrics).epochs()) == metrics;
     }
 

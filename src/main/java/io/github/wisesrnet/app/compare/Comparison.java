@@ -8,6 +8,7 @@ import io.github.wisesrnet.train.TrainingConfig;
 import io.github.wisesrnet.graph.FeatureMap;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.data.ClassificationData;
 import io.github.wisesrnet.data.DataSpec;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -67,6 +68,7 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
             if (resume && checkpoints != null && checkpoints.canResume()) {
                 try {
                     net = Checkpoints.load(checkpoints.last());
+                    OneDnnHelpers.enableForwardCache(net); // as ModelFactory.build: the command line's setup
                     record = RunRecord.read(checkpoints.record());
                 } catch (IOException e) {
                     throw new UncheckedIOException("Cannot resume from " + checkpoints.dir() + ": " + e.getMessage(), e);

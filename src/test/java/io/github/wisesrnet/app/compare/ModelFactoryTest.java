@@ -4,8 +4,10 @@ import io.github.wisesrnet.train.Optimizer;
 import io.github.wisesrnet.train.TrainingConfig;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.layers.HeadInit;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -63,6 +65,33 @@ class ModelFactoryTest {
                 ComputationGraph restored = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
                         new java.io.ByteArrayInputStream(bytes.toByteArray()), false);
                 assertEquals(updated.outputSingle(x), restored.outputSingle(x), backbone.cliName());
+            }
+        }
+    }
+
+    /**
+     * The command line keeps the whole fast CPU setup that the library no longer applies by itself: with the helpers
+     * asked for (as the command line does), its networks get the tuned layers and, where the helpers run, the forward
+     * cache; so its speed is what it was.
+     */
+    @org.junit.jupiter.api.Test
+    void theCommandLineStillGetsTheWholeCpuSetup() {
+        String saved = System.getProperty(OneDnnHelpers.DISABLE_PROPERTY);
+        try {
+            OneDnnHelpers.enable();
+            io.github.wisesrnet.data.ClassificationData data = new io.github.wisesrnet.data.SpatialPatternData(
+                    new io.github.wisesrnet.data.SpatialPatternDataSet(32, 3, 3, 0, false), 18, 9, 1, CNN2DFormat.NCHW);
+            ComputationGraph net = ModelFactory.build(Backbone.SMALL_CNN, io.github.wisesrnet.Head.WISE_SRNET, data,
+                    TrainingConfig.paper(1, 9));
+            assertTrue(java.util.Arrays.stream(net.getLayers()).anyMatch(
+                    l -> l.getClass().getSimpleName().equals("ReluActivationLayer")), "the tuned ReLU layers");
+            assertEquals(OneDnnHelpers.active() ? CacheMode.DEVICE : CacheMode.NONE,
+                    net.getConfiguration().getCacheMode(), OneDnnHelpers.describe());
+        } finally {
+            if (saved == null) {
+                System.clearProperty(OneDnnHelpers.DISABLE_PROPERTY);
+            } else {
+                System.setProperty(OneDnnHelpers.DISABLE_PROPERTY, saved);
             }
         }
     }
