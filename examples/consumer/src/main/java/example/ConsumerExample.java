@@ -71,7 +71,7 @@ public final class ConsumerExample {
         file.deleteOnExit();
         ModelSerializer.writeModel(model, file, true);
         ComputationGraph loaded = ModelSerializer.restoreComputationGraph(file);
-        OneDnnHelpers.tune(loaded); // DL4J rebuilds the layers on restore: the library's CPU tuning again
+        OneDnnHelpers.tuneIfRequested(loaded); // DL4J rebuilds the layers on restore: tuned again if enable() took
         INDArray after = loaded.outputSingle(input);
         System.out.printf("saved and loaded %s (%,d bytes)%n", file.getName(), file.length());
         System.out.println("predicted classes: " + Arrays.toString(after.argMax(1).toLongVector()));

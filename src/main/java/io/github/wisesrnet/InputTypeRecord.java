@@ -4,10 +4,12 @@ import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 
 /**
- * The name under which models saved by release 0.1.0 stored their input types: kept so that those models still
- * load. It behaves exactly as {@link io.github.wisesrnet.graph.InputTypeRecord}; use that class in new code.
+ * The name under which models saved before the packages moved (0.1.0-SNAPSHOT up to 2026-12-06) stored their
+ * input types: kept so that those models still load. It behaves exactly as
+ * {@link io.github.wisesrnet.graph.InputTypeRecord}; use that class in new code.
  *
- * @deprecated for loading models saved by release 0.1.0 only; use {@link io.github.wisesrnet.graph.InputTypeRecord}
+ * @deprecated for loading models saved before the packages moved only; use
+ *             {@link io.github.wisesrnet.graph.InputTypeRecord}
  */
 @Deprecated
 public final class InputTypeRecord extends io.github.wisesrnet.graph.InputTypeRecord {

@@ -23,16 +23,16 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A model saved by release 0.1.0 (committed fixture: the tiny backbone with a Wise-SrNet head, GAP-equivalent init,
- * five training steps) still loads after the packages moved, predicts what it predicted when it was saved, and can be
- * given another head with two arguments (its recorded input type is read).
+ * A model saved before the packages moved (0.1.0-SNAPSHOT up to 2026-12-06; committed fixture: the tiny backbone
+ * with a Wise-SrNet head, GAP-equivalent init, five training steps) still loads, predicts what it predicted when it
+ * was saved, and can be given another head with two arguments (its recorded input type is read).
  */
 class SavedModelCompatibilityTest {
 
-    private static final String FIXTURE = "/checkpoints/release-0.1.0-";
+    private static final String FIXTURE = "/checkpoints/before-package-move-";
 
     @Test
-    void aModelSavedByRelease010LoadsAndPredictsTheSame(@TempDir Path dir) throws Exception {
+    void aModelSavedBeforeThePackagesMovedLoadsAndPredictsTheSame(@TempDir Path dir) throws Exception {
         ComputationGraph loaded = ModelSerializer.restoreComputationGraph(copy(dir, "tiny-wise-srnet.zip"), true);
         INDArray input = Nd4j.readBinary(copy(dir, "input.bin"));
         INDArray saved = Nd4j.readBinary(copy(dir, "output.bin"));

@@ -135,7 +135,7 @@ public final class OneDnnHelpers {
     }
 
     /**
-     * The ND4J native binary and the helper state, e.g. "CPU binary AVX512 + oneDNN, layer helpers on", for
+     * The ND4J native binary and the helper state, e.g. "CPU binary AVX512 + oneDNN, oneDNN layer helpers on", for
      * reports and benchmark tables.
      */
     public static String describe() {
@@ -238,9 +238,9 @@ public final class OneDnnHelpers {
      * instead of computing the convolution a second time there, where that is exact and cheap: every convolution
      * layer has the identity activation (so the kept output is only read for its shape) and runs through a helper
      * (oneDNN or cuDNN: without one, DL4J would also keep each convolution's im2col matrix, many times the size of its
-     * input). A ResNet50 training step at 224x224, batch 8, takes 15-19% less time for 18% more peak memory
-     * (docs/benchmarks.md). Not part of {@link #tune}: the library never turns it on by itself. Turn it off with {@code net.setCacheMode(CacheMode.NONE)} (that network
-     * object only: the setting is not saved).
+     * input). A ResNet50 training step at 224x224, batch 8, takes 11-19% less time for 18-19% more peak memory
+     * (docs/benchmarks.md). Not part of {@link #tune}: the library never turns it on by itself. Turn it off with
+     * {@code net.setCacheMode(CacheMode.NONE)} (that network object only: the setting is not saved).
      *
      * @return whether the cache is now on
      */

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /** A resettable {@link DataSetIterator} over batches already in memory. */
-public final class BatchListIterator implements DataSetIterator {
+final class BatchListIterator implements DataSetIterator {
 
     private final List<DataSet> batches;
     private final List<String> labels;
@@ -22,7 +22,7 @@ public final class BatchListIterator implements DataSetIterator {
      * @param labels  the class names, index = label
      * @throws IllegalArgumentException if {@code batches} is empty
      */
-    public BatchListIterator(List<DataSet> batches, List<String> labels) {
+    BatchListIterator(List<DataSet> batches, List<String> labels) {
         if (batches.isEmpty()) {
             throw new IllegalArgumentException("no batches");
         }

@@ -26,9 +26,9 @@ import java.util.Objects;
  * library adds it to the graphs it builds ({@code Backbone}, {@code attach}); {@link #addTo} adds it to any
  * configuration.
  *
- * <p>Its class name is stored in saved models. Models saved by release 0.1.0 name it
- * {@code io.github.wisesrnet.InputTypeRecord}, which remains as a loadable subclass; a loaded record clones into this
- * class, so such a model saved again names this one.
+ * <p>Its class name is stored in saved models. Models saved before the packages moved (0.1.0-SNAPSHOT up to
+ * 2026-12-06) name it {@code io.github.wisesrnet.InputTypeRecord}, which remains as a loadable subclass; a loaded
+ * record clones into this class, so such a model saved again names this one.
  */
 public class InputTypeRecord implements InputPreProcessor {
 

@@ -138,21 +138,22 @@ class WiseSrLayerTrainingAndSerializationTest {
     }
 
     /**
-     * A checkpoint written by release 0.1.0 (tiny backbone, Wise-SrNet head, GAP-equivalent init, 5 steps) still loads
-     * (class names, JSON fields) and computes the output it computed then.
+     * A checkpoint written before the packages moved (0.1.0-SNAPSHOT up to 2026-12-06; tiny backbone, Wise-SrNet
+     * head, GAP-equivalent init, 5 steps) still loads (class names, JSON fields) and computes the output it computed
+     * then.
      */
     @Test
-    void release010CheckpointLoadsAndGivesItsOutput() throws IOException {
+    void checkpointSavedBeforeThePackagesMovedLoadsAndGivesItsOutput() throws IOException {
         ComputationGraph net;
-        try (InputStream in = resource("release-0.1.0-tiny-wise-srnet.zip")) {
+        try (InputStream in = resource("before-package-move-tiny-wise-srnet.zip")) {
             net = ModelSerializer.restoreComputationGraph(in, true);
         }
         INDArray x;
         INDArray expected;
-        try (DataInputStream in = new DataInputStream(resource("release-0.1.0-input.bin"))) {
+        try (DataInputStream in = new DataInputStream(resource("before-package-move-input.bin"))) {
             x = Nd4j.read(in);
         }
-        try (DataInputStream in = new DataInputStream(resource("release-0.1.0-output.bin"))) {
+        try (DataInputStream in = new DataInputStream(resource("before-package-move-output.bin"))) {
             expected = Nd4j.read(in);
         }
         INDArray actual = net.outputSingle(x);

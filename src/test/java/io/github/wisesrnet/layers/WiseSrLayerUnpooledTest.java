@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Pool size 1 (the DEPTHWISE heads) on a 220x220 map, inside the tests' default heap (-Xmx6g): the layer weights the
- * map as it is, so nothing grows with (H*W)^2 (the pooling matrix of release 0.1.0 was 48400 x 48400 doubles, 18.7
+ * map as it is, so nothing grows with (H*W)^2 (the pooling matrix used to be 48400 x 48400 doubles, 18.7
  * GB, here). Outputs are checked against the definition, {@code out[n,c] = sum_hw(x * W) + b}, computed plane by plane.
  */
 class WiseSrLayerUnpooledTest {
