@@ -117,6 +117,7 @@ public class WiseSrLayer extends FeedForwardLayer {
         return kernelHeight > 0 && kernelWidth > 0;
     }
 
+    /** Whether the layer has the per-channel bias {@code "b"} (default true, as in the paper's Keras code). */
     public boolean hasBias() {
         return hasBias;
     }
@@ -275,6 +276,7 @@ public class WiseSrLayer extends FeedForwardLayer {
         private IDropout outputDropout;
         private InputType inputType;
 
+        /** The paper's settings: pool size by the paper's rule, non-negative W, bias, {@link HeadInit#PAPER}. */
         public Builder() {
             headInit(HeadInit.PAPER);
             this.activationFn = Activation.IDENTITY.getActivationFunction();

@@ -81,6 +81,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
     /** Backward passes that read the kept pooled map: for tests, since the reuse does not show in the results. */
     long keptPoolingReuses;
 
+    /** Created by DL4J from the layer's configuration ({@link WiseSrLayer#instantiate}); not called directly. */
     public WiseSrLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }

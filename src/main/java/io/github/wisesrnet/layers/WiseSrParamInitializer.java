@@ -18,7 +18,9 @@ import java.util.Map;
  */
 public final class WiseSrParamInitializer implements ParamInitializer {
 
+    /** The spatial weights, {@code [C, kH, kW]}: {@code net.getParam(layerName + "_W")} or the layer's paramTable. */
     public static final String WEIGHT_KEY = "W";
+    /** The bias, {@code [1, C]} (absent when the layer has none). */
     public static final String BIAS_KEY = "b";
 
     private static final WiseSrParamInitializer INSTANCE = new WiseSrParamInitializer();
@@ -26,6 +28,7 @@ public final class WiseSrParamInitializer implements ParamInitializer {
     private WiseSrParamInitializer() {
     }
 
+    /** The one instance (it holds no state), as DL4J's own initializers provide. */
     public static WiseSrParamInitializer getInstance() {
         return INSTANCE;
     }
