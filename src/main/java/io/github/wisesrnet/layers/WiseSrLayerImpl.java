@@ -115,21 +115,14 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         trainingPooled = null;
         trainingPooledInput = null;
         if (unpooled()) {
-            weighMap(x, w, out, workspaceMgr);
-        } else if (poolsWithOp()) {
-            // pooled [N, C, j] (NCHW) or [N, j, C] (NHWC); out = sum_j(P * W)
-            INDArray pooled = pooledByOp(x, pooledType, workspaceMgr);
+            // pool size 1: the map itself is weighted (the pooling matrix would be the (H*W)^2 identity)
+            weighRows(asRows(x), w, out, workspaceMgr);
+        } else if (poolsWithOp() || isNchw()) {
+            // pooled [N, C, j] (NCHW) or [N, j, C] (NHWC, pooling op only); out = sum_j(P * W)
+            INDArray pooled = poolsWithOp() ? pooledByOp(x, pooledType, workspaceMgr)
+                    : pooled(x, pooledType, workspaceMgr);
             keepIfTraining(training, pooled);
-            INDArray weighted = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, pooled.shape());
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, isNchw() ? w : transposedWeights(w, ArrayType
-                    .FF_WORKING_MEM, workspaceMgr), weighted, 1, 2));
-            weighted.sum(out, isNchw() ? 2 : 1);
-        } else if (isNchw()) {
-            INDArray pooled = pooled(x, pooledType, workspaceMgr);
-            keepIfTraining(training, pooled);
-            INDArray weighted = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, pooled.shape());
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(pooled, w, weighted, 1, 2));
-            weighted.sum(out, 2);
+            weighRows(pooled, w, out, workspaceMgr);
         } else {
             INDArray map = asRows(x);
             INDArray product = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, map.shape());
@@ -192,14 +185,13 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
     }
 
     /**
-     * Pool size 1, forward: {@code out[n,c] = sum_s(x[n,c,s] * W[c,s])}, one broadcast multiply and one sum, linear in
-     * the map (the pooling matrix would be the identity, (H*W)^2 values).
+     * {@code out[n,c] = sum_j(rows[n,c,j] * W[c,j])}, one broadcast multiply and one sum: rows are [N, C, j] in NCHW
+     * and [N, j, C] in NHWC (the pooled map, or with pool size 1 the map itself, as {@link #asRows} gives it).
      */
-    private void weighMap(INDArray x, INDArray weightRows, INDArray out, LayerWorkspaceMgr workspaceMgr) {
-        INDArray map = asRows(x);
-        INDArray product = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, map.shape(), 'c');
+    private void weighRows(INDArray rows, INDArray weightRows, INDArray out, LayerWorkspaceMgr workspaceMgr) {
+        INDArray product = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, rows.shape(), 'c');
         INDArray w = isNchw() ? weightRows : transposedWeights(weightRows, ArrayType.FF_WORKING_MEM, workspaceMgr);
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(map, w, product, 1, 2));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(rows, w, product, 1, 2));
         product.sum(out, isNchw() ? 2 : 1);
     }
 
@@ -226,8 +218,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
                     new long[]{h, w, c}, 'c');
             epsilonOut.sum(kernelGrad, 0);
             weightGrad.assign(kernelGrad.permute(2, 0, 1));
-            INDArray channelsLast = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType,
-                    new long[]{h, w, c}, 'c').assign(weights.permute(1, 2, 0));
+            INDArray channelsLast = transposedWeights(weightRows(weights), ArrayType.BP_WORKING_MEM, workspaceMgr);
             Nd4j.exec(new MulOp(new INDArray[]{eps.reshape('c', n, 1, 1, c), channelsLast.reshape('c', 1, h, w, c)},
                     new INDArray[]{epsilonOut}));
         }
@@ -499,7 +490,7 @@ public class WiseSrLayerImpl extends BaseLayer<WiseSrLayer> {
         return poolSize > 1 && height * width > maxMatrixPooledPixels;
     }
 
-    /** Pool size 1: the map is weighted as it is, no pooling matrix or op ({@link #weighMap}). */
+    /** Pool size 1: the map is weighted as it is, no pooling matrix or op ({@link #weighRows}). */
     private boolean unpooled() {
         return layerConf().getPoolSize() == 1;
     }
