@@ -294,13 +294,8 @@ public final class OneDnnHelpers {
     }
 
     private static void requireInitialized(ComputationGraph net) {
-        requireInitialized(net, "tuning it");
-    }
-
-    /** Refuses a network without layers, saying to call {@code init()} before {@code what}. */
-    static void requireInitialized(ComputationGraph net, String what) {
         if (net.getLayers() == null) {
-            throw new IllegalStateException("The network has no layers yet: call net.init() before " + what);
+            throw new IllegalStateException("The network has no layers yet: call net.init() before tuning it");
         }
     }
 

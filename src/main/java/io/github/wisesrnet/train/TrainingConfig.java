@@ -211,9 +211,7 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         ComputationGraph updated = new ComputationGraph(conf);
         updated.init(net.params().dup(), false);
         OneDnnHelpers.tuneIfRequested(updated);
-        if (conf.getCacheMode() != null) {
-            updated.setCacheMode(conf.getCacheMode());
-        }
+        updated.setCacheMode(conf.getCacheMode()); // init() keeps it in the configuration but gives it no layer
         return updated;
     }
 }
