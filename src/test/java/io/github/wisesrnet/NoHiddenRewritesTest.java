@@ -33,22 +33,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NoHiddenRewritesTest {
 
-    private String savedProperty;
+    private HelperSwitch helperSwitch;
 
     @BeforeEach
     void withoutTheFastCpuSetup() {
         // the build runs the tests with the helper switch set; a user's JVM has it unset
-        savedProperty = System.getProperty(OneDnnHelpers.DISABLE_PROPERTY);
+        helperSwitch = HelperSwitch.saved();
         System.clearProperty(OneDnnHelpers.DISABLE_PROPERTY);
     }
 
     @AfterEach
     void restoreProperty() {
-        if (savedProperty == null) {
-            System.clearProperty(OneDnnHelpers.DISABLE_PROPERTY);
-        } else {
-            System.setProperty(OneDnnHelpers.DISABLE_PROPERTY, savedProperty);
-        }
+        helperSwitch.close();
     }
 
     @Test

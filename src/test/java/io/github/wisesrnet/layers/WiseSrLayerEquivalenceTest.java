@@ -1,5 +1,6 @@
 package io.github.wisesrnet.layers;
 
+import io.github.wisesrnet.HelperSwitch;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.TestNets;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -100,11 +101,10 @@ class WiseSrLayerEquivalenceTest {
     @ParameterizedTest(name = "{0} p={1} map={2}x{3}")
     @MethodSource("onePerPath")
     void sameAsCompositionWithHelpersOff(CNN2DFormat format, int p, int h, int w) {
-        String helpers = System.getProperty(OneDnnHelpers.DISABLE_PROPERTY);
         boolean nativeHelpers = Nd4j.getEnvironment().helpersAllowed();
-        OneDnnHelpers.disable();
-        Nd4j.getEnvironment().allowHelpers(false);
-        try {
+        try (HelperSwitch ignored = HelperSwitch.saved()) {
+            OneDnnHelpers.disable();
+            Nd4j.getEnvironment().allowHelpers(false);
             ComputationGraph reference = assertSameAsComposition(format, p, h, w, 3);
             for (String name : new String[]{"conv", "pool"}) {
                 if (reference.getVertex(name) != null) {
@@ -117,11 +117,6 @@ class WiseSrLayerEquivalenceTest {
             }
         } finally {
             Nd4j.getEnvironment().allowHelpers(nativeHelpers);
-            if (helpers == null) {
-                System.clearProperty(OneDnnHelpers.DISABLE_PROPERTY);
-            } else {
-                System.setProperty(OneDnnHelpers.DISABLE_PROPERTY, helpers);
-            }
         }
     }
 

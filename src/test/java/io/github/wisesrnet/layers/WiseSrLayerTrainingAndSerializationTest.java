@@ -14,19 +14,15 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
-import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -135,35 +131,5 @@ class WiseSrLayerTrainingAndSerializationTest {
         assertEquals(layer.hashCode(), clone.hashCode());
         assertFalse(clone.isNonNegative());
         assertNotEquals(layer, new WiseSrLayer.Builder().inputType(INPUT_MAP).nIn(8).build());
-    }
-
-    /**
-     * A checkpoint written before the packages moved (0.1.0-SNAPSHOT up to 2026-12-06; tiny backbone, Wise-SrNet
-     * head, GAP-equivalent init, 5 steps) still loads (class names, JSON fields) and computes the output it computed
-     * then.
-     */
-    @Test
-    void checkpointSavedBeforeThePackagesMovedLoadsAndGivesItsOutput() throws IOException {
-        ComputationGraph net;
-        try (InputStream in = resource("before-package-move-tiny-wise-srnet.zip")) {
-            net = ModelSerializer.restoreComputationGraph(in, true);
-        }
-        INDArray x;
-        INDArray expected;
-        try (DataInputStream in = new DataInputStream(resource("before-package-move-input.bin"))) {
-            x = Nd4j.read(in);
-        }
-        try (DataInputStream in = new DataInputStream(resource("before-package-move-output.bin"))) {
-            expected = Nd4j.read(in);
-        }
-        INDArray actual = net.outputSingle(x);
-        assertEquals(expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue(),
-                0.0, 1e-5);
-    }
-
-    private static InputStream resource(String name) {
-        InputStream in = WiseSrLayerTrainingAndSerializationTest.class.getResourceAsStream("/checkpoints/" + name);
-        assertNotNull(in, name);
-        return in;
     }
 }

@@ -3,6 +3,7 @@ package io.github.wisesrnet.app.compare;
 import io.github.wisesrnet.train.Optimizer;
 import io.github.wisesrnet.train.TrainingConfig;
 import io.github.wisesrnet.WiseSrNet;
+import io.github.wisesrnet.HelperSwitch;
 import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.layers.HeadInit;
@@ -76,8 +77,7 @@ class ModelFactoryTest {
      */
     @org.junit.jupiter.api.Test
     void theCommandLineStillGetsTheWholeCpuSetup() {
-        String saved = System.getProperty(OneDnnHelpers.DISABLE_PROPERTY);
-        try {
+        try (HelperSwitch ignored = HelperSwitch.saved()) {
             OneDnnHelpers.enable();
             io.github.wisesrnet.data.ClassificationData data = new io.github.wisesrnet.data.SpatialPatternData(
                     new io.github.wisesrnet.data.SpatialPatternDataSet(32, 3, 3, 0, false), 18, 9, 1, CNN2DFormat.NCHW);
@@ -87,12 +87,6 @@ class ModelFactoryTest {
                     l -> l.getClass().getSimpleName().equals("ReluActivationLayer")), "the tuned ReLU layers");
             assertEquals(OneDnnHelpers.active() ? CacheMode.DEVICE : CacheMode.NONE,
                     net.getConfiguration().getCacheMode(), OneDnnHelpers.describe());
-        } finally {
-            if (saved == null) {
-                System.clearProperty(OneDnnHelpers.DISABLE_PROPERTY);
-            } else {
-                System.setProperty(OneDnnHelpers.DISABLE_PROPERTY, saved);
-            }
         }
     }
 }
