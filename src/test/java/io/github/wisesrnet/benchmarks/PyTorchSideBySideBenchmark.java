@@ -1,5 +1,7 @@
 package io.github.wisesrnet.benchmarks;
 
+import io.github.wisesrnet.TorchPython;
+
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.inference.InferenceFolding;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
@@ -25,7 +27,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -268,34 +269,17 @@ class PyTorchSideBySideBenchmark {
     }
 
     /**
-     * PyTorch's version, or null (with the reason printed) when no Python with torch and torchvision is found:
-     * {@code -Dwisesrnet.python=...} if given, else {@code python3} on the PATH, else Debian's
-     * {@code /usr/bin/python3} (where {@code python3-torch} installs; a PATH can put another Python first).
+     * PyTorch's version, or null (with the reason printed) when no Python with torch and torchvision is found
+     * ({@link TorchPython}).
      */
     private static String torchVersion() {
-        List<String> candidates = new ArrayList<>();
-        if (System.getProperty("wisesrnet.python") != null) {
-            candidates.add(System.getProperty("wisesrnet.python"));
+        java.util.Optional<TorchPython> found = TorchPython.find("torch", "torchvision");
+        if (found.isEmpty()) {
+            System.out.println("PyTorch not available (" + TorchPython.whyMissing() + "): reporting this library alone");
+            return null;
         }
-        candidates.add("python3");
-        candidates.add("/usr/bin/python3");
-        for (String candidate : candidates) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c",
-                        "import torch, torchvision; print(torch.__version__)").redirectErrorStream(true).start();
-                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                if (p.waitFor(2, TimeUnit.MINUTES) && p.exitValue() == 0) {
-                    python = candidate;
-                    return output.lines().reduce((a, b) -> b).orElse("?");
-                }
-                System.out.println("No PyTorch in " + candidate + ": " + output.lines().reduce((a, b) -> b)
-                        .orElse(""));
-            } catch (IOException | InterruptedException e) {
-                System.out.println("No PyTorch in " + candidate + ": " + e);
-            }
-        }
-        System.out.println("PyTorch not available: reporting this library alone");
-        return null;
+        python = found.get().executable();
+        return found.get().torchVersion();
     }
 
     /** The Python that has PyTorch (set by {@link #torchVersion()}). */
