@@ -124,7 +124,7 @@ class PyTorchTwinStepTest {
      * relative) measures that envelope. DL4J must agree to rounding while the envelope is small (the first 5 steps),
      * and afterwards stay within 10 times the envelope at every step, in every parameter and in the eval outputs. A
      * convention difference that shows only later is caught on small-cnn, where nothing amplifies
-     * ({@link #pyTorchsOwnConventionsDifferWhereExpected}). About 6 minutes on 2 cores: run by {@code .ci/run} and
+     * ({@link #pyTorchsOwnConventionsDifferWhereExpected}). About 7 minutes on 2 cores: run by {@code .ci/run} and
      * the {@code slow} profile.
      */
     @Test
