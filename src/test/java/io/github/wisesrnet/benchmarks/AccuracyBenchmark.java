@@ -1,5 +1,6 @@
 package io.github.wisesrnet.benchmarks;
 
+import io.github.wisesrnet.data.TestImages;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.backbones.Backbone;
@@ -45,8 +46,7 @@ class AccuracyBenchmark {
 
     private static final Logger log = LoggerFactory.getLogger(AccuracyBenchmark.class);
 
-    static final Path INTEL = Path.of(System.getProperty("wisesrnet.intel.dir",
-            "../shared/datasets/intel-image-classification"));
+    static final Path INTEL = TestImages.INTEL;
 
     @Test
     void intelImages() throws Exception {

@@ -29,8 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class IntelImageFolderTest {
 
-    static final Path INTEL = Path.of(System.getProperty("wisesrnet.intel.dir",
-            "../shared/datasets/intel-image-classification"));
+    static final Path INTEL = TestImages.INTEL;
     private static final List<String> CLASSES = List.of("buildings", "forest", "glacier", "mountain", "sea", "street");
     private static final int PER_CLASS = 5;
 

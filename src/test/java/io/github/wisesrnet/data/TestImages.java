@@ -10,8 +10,18 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 
-/** Writes small image fixtures into temporary folders (javax.imageio), never into the repository. */
+/**
+ * Image fixtures: small files written into temporary folders (javax.imageio), never into the repository, and the
+ * real Intel images beside the project.
+ */
 public final class TestImages {
+
+    /**
+     * The Intel images in the shared folder beside the project (CI has them), or {@code -Dwisesrnet.intel.dir}. Tests
+     * that read them skip, saying so, when they are absent.
+     */
+    public static final Path INTEL = Path.of(System.getProperty("wisesrnet.intel.dir",
+            "../shared/datasets/intel-image-classification"));
 
     private TestImages() {
     }

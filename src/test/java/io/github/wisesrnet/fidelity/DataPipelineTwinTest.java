@@ -4,6 +4,7 @@ import io.github.wisesrnet.TorchPython;
 import io.github.wisesrnet.data.Augmentation;
 import io.github.wisesrnet.data.ImageFolderData;
 import io.github.wisesrnet.data.ImageOptions;
+import io.github.wisesrnet.data.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DataPipelineTwinTest {
 
-    private static final Path INTEL = Path.of("../shared/datasets/intel-image-classification");
+    private static final Path INTEL = TestImages.INTEL;
     private static final Path DIR = Path.of("target/fidelity/data-pipeline");
     private static final int PER_CLASS = 10;
     private static final int SIZE = 48;

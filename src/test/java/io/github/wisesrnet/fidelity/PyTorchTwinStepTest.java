@@ -11,6 +11,7 @@ import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.data.Augmentation;
 import io.github.wisesrnet.data.ImageFolderData;
 import io.github.wisesrnet.data.ImageOptions;
+import io.github.wisesrnet.data.TestImages;
 import io.github.wisesrnet.layers.HeadInit;
 import io.github.wisesrnet.train.TrainingConfig;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -52,7 +53,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PyTorchTwinStepTest {
 
-    private static final Path INTEL = Path.of("../shared/datasets/intel-image-classification");
+    private static final Path INTEL = TestImages.INTEL;
     private static final Path OUT = Path.of("target/fidelity");
     /** Steps per case; {@code -Dwisesrnet.twin.steps=N} changes it to look closer at a difference. */
     static final int STEPS = Integer.getInteger("wisesrnet.twin.steps", 50);

@@ -1,5 +1,6 @@
 package io.github.wisesrnet.app.cli;
 
+import io.github.wisesrnet.data.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -133,9 +134,7 @@ class CommandLineTest {
         assertEquals(3, gap.getOutputLayer(0).getParam("b").length());
     }
 
-    /** The real images in the shared folder beside the project (CI has them). */
-    static final Path INTEL = Path.of(System.getProperty("wisesrnet.intel.dir",
-            "../shared/datasets/intel-image-classification"));
+    static final Path INTEL = TestImages.INTEL;
 
     @Test
     void realImagesTrainResumeEvaluateAndPredict(@TempDir Path dir) throws Exception {
