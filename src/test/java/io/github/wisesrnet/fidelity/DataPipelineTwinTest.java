@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +58,6 @@ class DataPipelineTwinTest {
         ALONE.put("brightness", none.withBrightness(0.0, 1.2));
         ALONE.put("paper", Augmentation.paper());
     }
-
-    private static final List<String> lines = new ArrayList<>();
 
     @BeforeAll
     static void runTheTwin() throws IOException, InterruptedException {
@@ -201,17 +198,12 @@ class DataPipelineTwinTest {
         DataSetIterator it = split.toString().equals("test")
                 ? ImageFolderData.testOnly(INTEL, options).test(64)
                 : ImageFolderData.trainTest(INTEL, options).train(64, 1, epoch);
-        List<DataSet> batches = new ArrayList<>();
-        while (it.hasNext()) {
-            batches.add(it.next());
-        }
-        return DataSet.merge(batches);
+        return PyTorchTwinStepTest.all(it);
     }
 
     private static synchronized void record(String format, Object... args) throws IOException {
         String line = String.format(format, args);
         System.out.println(line);
-        lines.add(line);
         Files.writeString(DIR.resolveSibling("data-pipeline.txt"), line + System.lineSeparator(),
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }

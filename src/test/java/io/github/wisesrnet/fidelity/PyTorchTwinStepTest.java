@@ -167,10 +167,7 @@ class PyTorchTwinStepTest {
     void withDl4jsOwnLayersInSinglePrecision() throws Exception {
         String name = "small-cnn-48-wise-srnet-float-plain";
         ImageFolderData data = intel(48);
-        InputType input = InputType.convolutional(48, 48, 3);
-        ComputationGraph net = config(HeadInit.PAPER).applyTo(WiseSrNet.attach(Backbone.SMALL_CNN.featureExtractor(
-                (InputType.InputTypeConvolutional) input, 7), data.numClasses(),
-                AttachOptions.builder().head(Head.WISE_SRNET).inputTypes(input).build()));
+        ComputationGraph net = withoutCpuSetup(Backbone.SMALL_CNN, 48, Head.WISE_SRNET, HeadInit.PAPER, data);
         TwinRun run = run(name, net, data, TwinRun.Conventions.KERAS, BATCH, new TwinRun.Reference(0));
         report(name, run);
         assertFloatAgreement(name, run);
@@ -229,14 +226,20 @@ class PyTorchTwinStepTest {
         return TrainingConfig.paper(Math.max(1, STEPS / RECIPE.stepsPerEpoch()), 7).withHeadInit(init);
     }
 
-    /** The network as {@link ModelFactory} builds it, in double precision, without the CPU setup. */
-    private static ComputationGraph doublePrecision(Backbone backbone, int size, Head head, HeadInit init,
+    /** The network as {@link ModelFactory} builds it, without the CPU setup (DL4J's own layers), in float. */
+    private static ComputationGraph withoutCpuSetup(Backbone backbone, int size, Head head, HeadInit init,
             ImageFolderData data) {
         InputType input = InputType.convolutional(size, size, 3);
         ComputationGraph features = backbone.featureExtractor((InputType.InputTypeConvolutional) input, 7);
         ComputationGraph net = WiseSrNet.attach(features, data.numClasses(),
                 AttachOptions.builder().head(head).inputTypes(input).headInit(init).build());
-        return config(init).applyTo(net).convertDataType(DataType.DOUBLE);
+        return config(init).applyTo(net);
+    }
+
+    /** {@link #withoutCpuSetup} in double precision. */
+    private static ComputationGraph doublePrecision(Backbone backbone, int size, Head head, HeadInit init,
+            ImageFolderData data) {
+        return withoutCpuSetup(backbone, size, head, init, data).convertDataType(DataType.DOUBLE);
     }
 
     private static TwinRun run(String name, ComputationGraph net, ImageFolderData data,
@@ -274,7 +277,8 @@ class PyTorchTwinStepTest {
                 .withMaxPerClass(40).withWorkers(1));
     }
 
-    private static DataSet all(DataSetIterator it) {
+    /** Every batch of {@code it}, merged into one data set. */
+    static DataSet all(DataSetIterator it) {
         List<DataSet> batches = new ArrayList<>();
         while (it.hasNext()) {
             batches.add(it.next());
