@@ -117,15 +117,17 @@ class BatchNorm(nn.Module):
         self.decay, self.eps = decay, eps
 
     def forward(self, x):
-        if self.training:
-            mean, var = x.mean((0, 2, 3)), x.var((0, 2, 3), unbiased=False)
-            with torch.no_grad():
-                self.mean.mul_(self.decay).add_((1 - self.decay) * mean)
-                self.var.mul_(self.decay).add_((1 - self.decay) * var)
-        else:
-            mean, var = self.mean, self.var
-        xhat = (x - mean.view(1, -1, 1, 1)) / torch.sqrt(var.view(1, -1, 1, 1) + self.eps)
-        return xhat * self.gamma.view(1, -1, 1, 1) + self.beta.view(1, -1, 1, 1)
+        if not self.training:
+            return F.batch_norm(x, self.mean, self.var, self.gamma, self.beta, False, 0.0, self.eps)
+        # PyTorch's fused op normalizes with the biased batch variance but averages the unbiased one into the running
+        # variance; the correction below makes that the biased one (per channel, exact up to rounding).
+        running_var = self.var.clone()  # updated by the op; autograd keeps it, so it is not changed afterwards
+        out = F.batch_norm(x, self.mean, running_var, self.gamma, self.beta, True, 1 - self.decay, self.eps)
+        n = x.numel() // x.shape[1]
+        with torch.no_grad():
+            added = running_var - self.decay * self.var
+            self.var.copy_(self.decay * self.var + added * (n - 1) / n)
+        return out
 
 
 class SmallCnn(nn.Module):

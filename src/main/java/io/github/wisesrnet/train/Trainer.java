@@ -39,13 +39,16 @@ public final class Trainer {
     }
 
     /**
-     * Trains from {@code record.epochs().size()} (0 for a new run) up to {@code config.epochs()}.
+     * Trains from {@code record.epochs().size()} (0 for a new run) up to {@code config.epochs()}. With
+     * {@link TrainingConfig#fineTuning()} frozen epochs, the network is set up for each epoch's phase
+     * ({@link TrainingConfig#phaseFor}): when the backbone is unfrozen, training goes on in a new network instance,
+     * which the result holds; its listeners are carried over.
      *
      * @param net         the network; its epoch counter must equal the epochs already in {@code record}
      * @param checkpoints where to save after every epoch, or null for none
-     * @return the record with every epoch
+     * @return the trained network (this {@code net}, unless a phase began) and the record with every epoch
      */
-    public RunRecord train(ComputationGraph net, ClassificationData data, RunRecord record, Checkpoints checkpoints) {
+    public Trained train(ComputationGraph net, ClassificationData data, RunRecord record, Checkpoints checkpoints) {
         int done = record.epochs().size();
         if (net.getEpochCount() != done) {
             throw new IllegalStateException("The network has trained " + net.getEpochCount() + " epochs but the run"
@@ -54,7 +57,7 @@ public final class Trainer {
         if (done >= config.epochs()) {
             log.info("Run '{}' already has {} of {} epochs; nothing to train.", record.runName(), done,
                     config.epochs());
-            return record;
+            return new Trained(net, record);
         }
         TrainAccuracyListener accuracy = new TrainAccuracyListener(net);
         if (!distributed()) {
@@ -66,6 +69,18 @@ public final class Trainer {
         SparkSession spark = config.spark() == null ? null : SparkSession.start(config.spark(), config.seed());
         try {
             for (int epoch = done + 1; epoch <= config.epochs(); epoch++) {
+                ComputationGraph phased = config.phaseFor(net, epoch);
+                if (phased != net) {
+                    log.info("{} epoch {}: {} the backbone", record.head(), epoch,
+                            config.fineTuning().frozenIn(epoch) ? "freezing" : "unfreezing");
+                    net.getListeners().remove(accuracy);
+                    phased.setListeners(net.getListeners());
+                    net = phased;
+                    accuracy = new TrainAccuracyListener(net);
+                    if (!distributed()) {
+                        net.addListeners(accuracy);
+                    }
+                }
                 EpochMetrics metrics = runEpoch(net, data, epoch, accuracy, spark);
                 boolean best = record.isNewBest(metrics);
                 record = record.withEpoch(metrics);
@@ -92,7 +107,16 @@ public final class Trainer {
                 spark.close();
             }
         }
-        return record;
+        return new Trained(net, record);
+    }
+
+    /**
+     * A network after training and its run record.
+     *
+     * @param net    the trained network; a new instance when a fine-tuning phase began during training
+     * @param record the record with every epoch
+     */
+    public record Trained(ComputationGraph net, RunRecord record) {
     }
 
     private EpochMetrics runEpoch(ComputationGraph net, ClassificationData data, int epoch,

@@ -3,17 +3,25 @@ package io.github.wisesrnet.train;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.layers.HeadInit;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import io.github.wisesrnet.graph.FeatureMap;
+import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * How to train: the paper's recipe by default (SGD with momentum 0.9, learning rate 0.045 multiplied by 0.94 every
@@ -34,10 +42,13 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * @param parallel             several workers on this machine, or null for one (run records written before this
  *                             option read as one)
  * @param spark                training on Apache Spark, or null for this JVM (not with {@code parallel})
+ * @param fineTuning           where the backbone came from, frozen epochs and the backbone's learning rate, or null
+ *                             to train every layer alike from the first epoch (run records written before this
+ *                             option read as null)
  */
 public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, double learningRate, double momentum,
         double decayRate, int decayEveryEpochs, long seed, HeadInit headInit, String kerasWeights,
-        ParallelTraining parallel, SparkTraining spark) {
+        ParallelTraining parallel, SparkTraining spark, FineTuning fineTuning) {
 
     /**
      * Checks the ranges; a null {@code headInit} becomes {@link HeadInit#PAPER}.
@@ -49,6 +60,10 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
      */
     public TrainingConfig {
         headInit = headInit == null ? HeadInit.PAPER : headInit;
+        if (kerasWeights != null && fineTuning != null && fineTuning.initFrom() != null) {
+            throw new IllegalArgumentException("Choose one start for the backbone: Keras weights (--weights) or a"
+                    + " trained network (--init-from), not both.");
+        }
         if (parallel != null && spark != null) {
             throw new IllegalArgumentException("Choose one way to distribute training: several workers on this machine"
                     + " (--parallel) or Spark (--spark), not both.");
@@ -79,46 +94,60 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
                 null);
     }
 
+    /** A configuration that trains every layer alike from the first epoch (no {@link FineTuning}). */
+    public TrainingConfig(int epochs, int batchSize, Optimizer optimizer, double learningRate, double momentum,
+            double decayRate, int decayEveryEpochs, long seed, HeadInit headInit, String kerasWeights,
+            ParallelTraining parallel, SparkTraining spark) {
+        this(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs, seed, headInit,
+                kerasWeights, parallel, spark, null);
+    }
+
+    /** This configuration fine-tuning a pretrained backbone as {@code newFineTuning} says (null: no fine-tuning). */
+    public TrainingConfig withFineTuning(FineTuning newFineTuning) {
+        return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
+                seed, headInit, kerasWeights, parallel, spark, newFineTuning);
+    }
+
     /** This configuration with another number of epochs (e.g. to continue a run for longer). */
     public TrainingConfig withEpochs(int newEpochs) {
         return new TrainingConfig(newEpochs, batchSize, optimizer, learningRate, momentum, decayRate,
-                decayEveryEpochs, seed, headInit, kerasWeights, parallel, spark);
+                decayEveryEpochs, seed, headInit, kerasWeights, parallel, spark, fineTuning);
     }
 
     /** This configuration with another seed (initialization, shuffling, augmentation). */
     public TrainingConfig withSeed(long newSeed) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                newSeed, headInit, kerasWeights, parallel, spark);
+                newSeed, headInit, kerasWeights, parallel, spark, fineTuning);
     }
 
     /** This configuration with another start for the spatial weights (null: the paper's). */
     public TrainingConfig withHeadInit(HeadInit newHeadInit) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, newHeadInit, kerasWeights, parallel, spark);
+                seed, newHeadInit, kerasWeights, parallel, spark, fineTuning);
     }
 
     /** This configuration trained by several workers (null: one). */
     public TrainingConfig withParallel(ParallelTraining newParallel) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, headInit, kerasWeights, newParallel, spark);
+                seed, headInit, kerasWeights, newParallel, spark, fineTuning);
     }
 
     /** This configuration trained on Apache Spark (null: in this JVM). */
     public TrainingConfig withSpark(SparkTraining newSpark) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, headInit, kerasWeights, parallel, newSpark);
+                seed, headInit, kerasWeights, parallel, newSpark, fineTuning);
     }
 
     /** This configuration with the backbone starting from a Keras weights file (null: from the seed). */
     public TrainingConfig withKerasWeights(String file) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRate, momentum, decayRate, decayEveryEpochs,
-                seed, headInit, file, parallel, spark);
+                seed, headInit, file, parallel, spark, fineTuning);
     }
 
     /** This configuration with the learning rate of 0-based epoch {@code epochIndex} held constant (no schedule). */
     public TrainingConfig withConstantLearningRateOf(int epochIndex) {
         return new TrainingConfig(epochs, batchSize, optimizer, learningRateAt(epochIndex), momentum, 1.0, 1, seed,
-                headInit, kerasWeights, parallel, spark);
+                headInit, kerasWeights, parallel, spark, fineTuning);
     }
 
     /** Learning rate in 0-based epoch {@code epochIndex}: staircase decay. */
@@ -135,9 +164,15 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
 
     /** The DL4J updater for every layer. */
     public IUpdater updater() {
+        return updater(1.0);
+    }
+
+    /** The updater with the learning rate (and its whole schedule) scaled by {@code factor}. */
+    private IUpdater updater(double factor) {
+        ISchedule schedule = new StepSchedule(ScheduleType.EPOCH, learningRate * factor, decayRate, decayEveryEpochs);
         return switch (optimizer) {
-            case SGD -> new Nesterovs(schedule(), momentum);
-            case ADAM -> new Adam(schedule());
+            case SGD -> new Nesterovs(schedule, momentum);
+            case ADAM -> new Adam(schedule);
         };
     }
 
@@ -162,6 +197,11 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
         // On Spark, where it runs (master, export folder) may change between sessions; how it averages may not.
         differ(out, "Spark", spark == null ? "none" : "averaging every " + spark.averagingFrequency(),
                 other.spark == null ? "none" : "averaging every " + other.spark.averagingFrequency());
+        // Where the backbone came from matters only at the start; how it trains matters to every epoch.
+        differ(out, "frozen epochs", fineTuning == null ? 0 : fineTuning.frozenEpochs(),
+                other.fineTuning == null ? 0 : other.fineTuning.frozenEpochs());
+        differ(out, "backbone learning-rate factor", fineTuning == null ? 1.0 : fineTuning.backboneLearningRateFactor(),
+                other.fineTuning == null ? 1.0 : other.fineTuning.backboneLearningRateFactor());
         return out;
     }
 
@@ -179,39 +219,95 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
                 + (headInit == HeadInit.PAPER ? "" : ", head init " + headInit.cliName())
                 + (kerasWeights == null ? "" : ", backbone from " + java.nio.file.Path.of(kerasWeights).getFileName())
                 + (parallel == null ? "" : ", " + parallel.describe())
-                + (spark == null ? "" : ", " + spark.describe());
+                + (spark == null ? "" : ", " + spark.describe())
+                + (fineTuning == null || fineTuning.describe().isEmpty() ? "" : ", " + fineTuning.describe());
     }
 
     /**
      * The same network (a new instance with the same parameters, no updater state) with this recipe's updater (and
-     * learning-rate schedule) and seed on every layer, the forward-cache mode of {@code net} kept. The configuration
-     * is cloned and edited rather than rebuilt with DL4J's {@code TransferLearning}: in DL4J 1.0.0-M2.1 both the
-     * rebuild and {@code MergeVertex.clone()} lose the concatenation axis that NHWC merge vertices were given
-     * (DenseNet's and InceptionV3's concatenations then fail), so the axis is copied back.
+     * learning-rate schedule) and seed on every layer, ready for its next epoch: {@code applyTo(net,
+     * net.getEpochCount() + 1)}.
      */
     public ComputationGraph applyTo(ComputationGraph net) {
+        return applyTo(net, net.getEpochCount() + 1);
+    }
+
+    /**
+     * The same network (a new instance with the same parameters, no updater state, the epoch count kept) with this
+     * recipe's updater (and learning-rate schedule) and seed on every layer, the forward-cache mode of {@code net}
+     * kept, set up for 1-based {@code epoch} of the {@link #fineTuning()}: the backbone frozen in the frozen epochs
+     * (DL4J's frozen layers, which also run batch normalization in inference mode), trainable after them, its layers'
+     * learning rate scaled by the backbone factor. The backbone is every vertex up to the feature map
+     * ({@link FeatureMap}); the rest is the head.
+     *
+     * <p>The configuration is cloned and edited rather than rebuilt with DL4J's {@code TransferLearning}: in DL4J
+     * 1.0.0-M2.1 both the rebuild and {@code MergeVertex.clone()} lose the concatenation axis that NHWC merge
+     * vertices were given (DenseNet's and InceptionV3's concatenations then fail), so the axis is copied back.
+     */
+    public ComputationGraph applyTo(ComputationGraph net, int epoch) {
         ComputationGraphConfiguration conf = net.getConfiguration().clone();
         net.getConfiguration().getVertices().forEach((name, vertex) -> {
-            if (vertex instanceof MergeVertex merge) {
-                MergeVertex copy = (MergeVertex) conf.getVertices().get(name);
+            MergeVertex merge = mergeOf(vertex);
+            if (merge != null) {
+                MergeVertex copy = mergeOf(conf.getVertices().get(name));
                 copy.setMergeAxis(merge.getMergeAxis());
                 copy.setModified(merge.isModified());
             }
         });
+        boolean apart = fineTuning != null && fineTuning.treatsBackboneApart();
+        Set<String> backbone = apart ? FeatureMap.locate(net, null, null).backbone() : Set.of();
+        boolean frozen = fineTuning != null && fineTuning.frozenIn(epoch);
         IUpdater updater = updater();
-        for (GraphVertex vertex : conf.getVertices().values()) {
+        IUpdater backboneUpdater = fineTuning == null ? updater : updater(fineTuning.backboneLearningRateFactor());
+        for (Map.Entry<String, GraphVertex> entry : conf.getVertices().entrySet()) {
+            boolean inBackbone = backbone.contains(entry.getKey());
+            GraphVertex vertex = entry.getValue();
             if (vertex instanceof LayerVertex layerVertex) {
                 layerVertex.getLayerConf().setSeed(seed());
-                if (layerVertex.getLayerConf().getLayer() instanceof BaseLayer layer) {
-                    layer.setIUpdater(updater.clone());
-                    layer.setBiasUpdater(null); // biases follow the weights' updater
+                Layer layer = FeatureMap.layerOf(layerVertex);
+                if (layer instanceof BaseLayer base) {
+                    base.setIUpdater((inBackbone ? backboneUpdater : updater).clone());
+                    base.setBiasUpdater(null); // biases follow the weights' updater
                 }
+                if (apart) {
+                    layerVertex.getLayerConf().setLayer(inBackbone && frozen ? frozen(layer) : layer);
+                }
+            } else if (apart) {
+                GraphVertex plain = vertex instanceof FrozenVertex f ? f.getUnderlying() : vertex;
+                // Frozen like TransferLearning's: backpropagation then stops at the backbone.
+                entry.setValue(inBackbone && frozen ? new FrozenVertex(plain) : plain);
             }
         }
         ComputationGraph updated = new ComputationGraph(conf);
         updated.init(net.params().dup(), false);
+        updated.getConfiguration().setEpochCount(net.getEpochCount());
+        updated.getConfiguration().setIterationCount(net.getIterationCount());
         OneDnnHelpers.tuneIfRequested(updated);
         updated.setCacheMode(conf.getCacheMode()); // init() keeps it in the configuration but gives it no layer
         return updated;
+    }
+
+    /**
+     * {@code net} if it is set up for 1-based {@code epoch} (frozen or not, as {@link #fineTuning()} says), else
+     * {@link #applyTo(ComputationGraph, int)}: the switch from the frozen epochs to training every layer, which starts
+     * the optimizer afresh, as recompiling a Keras model does. Networks without fine-tuning are returned as they are.
+     */
+    public ComputationGraph phaseFor(ComputationGraph net, int epoch) {
+        if (fineTuning == null || fineTuning.frozenEpochs() == 0) {
+            return net;
+        }
+        boolean isFrozen = Arrays.stream(net.getLayers()).anyMatch(l -> l instanceof FrozenLayer);
+        return isFrozen == fineTuning.frozenIn(epoch) ? net : applyTo(net, epoch);
+    }
+
+    private static Layer frozen(Layer layer) {
+        Layer wrapped = new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(layer);
+        wrapped.setLayerName(layer.getLayerName());
+        return wrapped;
+    }
+
+    private static MergeVertex mergeOf(GraphVertex vertex) {
+        GraphVertex plain = vertex instanceof FrozenVertex f ? f.getUnderlying() : vertex;
+        return plain instanceof MergeVertex merge ? merge : null;
     }
 }

@@ -74,13 +74,75 @@ final class TrainingOptions {
         io.github.wisesrnet.data.DataSpec spec = dataOptions.spec(config.seed(), defaultPreprocessing(backbone));
         if (!resume) {
             checkWeights(backbone, spec.preprocessing());
+            checkInitFrom(backbone, spec.preprocessing());
         }
         return spec;
     }
 
-    /** The preprocessing when --preprocessing is not given: the Keras mode the weights expect, else the paper's. */
+    /**
+     * The preprocessing when --preprocessing is not given: the Keras mode the weights expect, or the one the
+     * --init-from network was trained with (its run.json), else the paper's.
+     */
     String defaultPreprocessing(Backbone backbone) {
-        return weights == null ? "caffe" : kerasBackbone(backbone).kerasPreprocessing();
+        if (weights != null) {
+            return kerasBackbone(backbone).kerasPreprocessing();
+        }
+        String recorded = initFromPreprocessing();
+        return recorded != null ? recorded : "caffe";
+    }
+
+    /** The preprocessing recorded in the run.json beside --init-from, or null when there is none. */
+    private String initFromPreprocessing() {
+        if (initFrom == null) {
+            return null;
+        }
+        java.nio.file.Path record = initFrom.toAbsolutePath().resolveSibling(
+                io.github.wisesrnet.train.RunRecord.FILE_NAME);
+        try {
+            io.github.wisesrnet.train.RunRecord run = java.nio.file.Files.isRegularFile(record)
+                    ? io.github.wisesrnet.train.RunRecord.read(record) : null;
+            return run == null || run.dataSpec() == null ? null : run.dataSpec().preprocessing();
+        } catch (java.io.IOException e) {
+            return null; // an unreadable record only loses the default; the network itself is checked next
+        }
+    }
+
+    /**
+     * Checks --init-from against the backbone before any data is read (a backbone of the smallest size takes the
+     * parameters, which do not depend on the input size), and says what will be taken.
+     */
+    void checkInitFrom(Backbone backbone, String preprocessing) throws java.io.IOException {
+        if (initFrom == null) {
+            return;
+        }
+        if (weights != null) {
+            throw new IllegalArgumentException("Choose one start for the backbone: --weights (Keras) or --init-from"
+                    + " (a trained network), not both.");
+        }
+        int min = Math.max(backbone.minimumInputSize(), 8);
+        io.github.wisesrnet.backbones.TrainedBackbone.Report report;
+        try {
+            io.github.wisesrnet.backbones.TrainedBackbone trained =
+                    io.github.wisesrnet.backbones.TrainedBackbone.read(initFrom);
+            // The channels the network was trained on, when it records its input (every network this library
+            // builds does); the data's own channels are checked again when the network is built.
+            org.deeplearning4j.nn.conf.inputs.InputType[] recorded =
+                    io.github.wisesrnet.graph.InputTypeRecord.readFrom(trained.network().getConfiguration());
+            long channels = recorded != null && recorded.length == 1
+                    && recorded[0] instanceof org.deeplearning4j.nn.conf.inputs.InputType.InputTypeConvolutional c
+                    ? c.getChannels() : 3;
+            report = trained.copyInto(backbone.featureExtractor(min, min, (int) channels));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (--backbone " + backbone.cliName()
+                    + (this.backbone == null ? ", the default" : "") + ", --init-from " + initFrom + ")", e);
+        }
+        System.out.println("Backbone weights: " + report);
+        String recorded = initFromPreprocessing();
+        if (recorded != null && io.github.wisesrnet.data.Preprocessing.fromName(recorded)
+                != io.github.wisesrnet.data.Preprocessing.fromName(preprocessing)) {
+            System.out.println("Note: " + initFrom.getFileName() + " was trained with preprocessing '" + recorded
+                    + "'; this run uses '" + preprocessing + "' (--preprocessing).");
+        }
     }
 
     private Backbone kerasBackbone(Backbone backbone) {
@@ -119,6 +181,24 @@ final class TrainingOptions {
         }
     }
 
+    @Option(names = "--init-from", paramLabel = "FILE",
+            description = "Start the backbone from a trained network: a best.zip or last.zip of 'train' or 'compare'"
+                    + " (or any DL4J ComputationGraph zip whose layers carry --backbone's names), at this run's"
+                    + " --size; its head is left behind and the chosen head attached. The default preprocessing"
+                    + " becomes the one recorded beside it (run.json).")
+    java.nio.file.Path initFrom;
+
+    @Option(names = "--frozen-epochs", paramLabel = "N", defaultValue = "0",
+            description = "Train only the head for the first N epochs (the backbone frozen, its batch normalization"
+                    + " in inference mode), then every layer, with the optimizer started afresh. N >= --epochs keeps"
+                    + " the backbone frozen throughout. Default: ${DEFAULT-VALUE}.")
+    int frozenEpochs;
+
+    @Option(names = "--backbone-lr-factor", paramLabel = "F", defaultValue = "1",
+            description = "Scale the backbone's learning rate (and its schedule) by F, e.g. 0.1 to fine-tune"
+                    + " pretrained layers gently while the head learns at --lr. Default: ${DEFAULT-VALUE}.")
+    double backboneLrFactor;
+
     @Option(names = "--parallel", paramLabel = "N",
             description = "Train with N workers on this machine (DL4J's ParallelWrapper, parameter averaging): one per"
                     + " GPU with the cuda backend, or CPU workers. Each worker takes its own batch of --batch"
@@ -150,7 +230,17 @@ final class TrainingOptions {
         return new TrainingConfig(n, batch, Optimizer.fromName(optimizer), learningRate, momentum, decay,
                 decayEvery, seed, HeadInit.fromName(headInit),
                 weights == null ? null : weights.toAbsolutePath().normalize().toString(),
-                parallelTraining(), sparkTraining());
+                parallelTraining(), sparkTraining(), fineTuning());
+    }
+
+    /** The fine-tuning options, or null when none is given (every layer trains alike, as before they existed). */
+    private io.github.wisesrnet.train.FineTuning fineTuning() {
+        if (initFrom == null && frozenEpochs == 0 && backboneLrFactor == 1.0) {
+            return null;
+        }
+        return new io.github.wisesrnet.train.FineTuning(
+                initFrom == null ? null : initFrom.toAbsolutePath().normalize().toString(), frozenEpochs,
+                backboneLrFactor);
     }
 
     private SparkTraining sparkTraining() {

@@ -89,7 +89,9 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
                 net = ModelFactory.build(backbone, head, data, config);
                 record = newRecord(head, data, net.numParams());
             }
-            record = new Trainer(config, progress).train(net, data, record, checkpoints);
+            Trainer.Trained result = new Trainer(config, progress).train(net, data, record, checkpoints);
+            net = result.net();
+            record = result.record();
             trained.accept(head, net);
             double seconds = (System.nanoTime() - start) / 1e9;
             results.add(new HeadResult(head, net.numParams(), net.numParams() - backboneParameters(net, data),
