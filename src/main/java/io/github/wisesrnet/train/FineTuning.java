@@ -34,6 +34,11 @@ public record FineTuning(String initFrom, int frozenEpochs, double backboneLearn
         return new FineTuning(checkpoint, 0, 1.0);
     }
 
+    /** This with the backbone's origin set to {@code checkpoint} (null: none). */
+    public FineTuning withInitFrom(String checkpoint) {
+        return new FineTuning(checkpoint, frozenEpochs, backboneLearningRateFactor);
+    }
+
     /** This with the first {@code epochs} epochs training the head only. */
     public FineTuning withFrozenEpochs(int epochs) {
         return new FineTuning(initFrom, epochs, backboneLearningRateFactor);

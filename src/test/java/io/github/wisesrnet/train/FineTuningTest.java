@@ -137,6 +137,20 @@ class FineTuningTest {
         assertTrue(Double.isFinite(second.record().epochs().get(1).trainLoss()));
     }
 
+    /** The API's other way to freeze: {@code AttachOptions.freezeBackbone}, on the same NHWC concatenations. */
+    @Test
+    void attachingWithAFrozenBackboneKeepsTheNhwcConcatenations() {
+        SpatialPatternData data = data(CNN2DFormat.NHWC, 8);
+        InputType input = InputType.convolutional(SIZE, SIZE, 3, CNN2DFormat.NHWC);
+        ComputationGraph net = WiseSrNet.attach(
+                Backbone.DENSENET121.featureExtractor((InputType.InputTypeConvolutional) input, 7), 4,
+                AttachOptions.builder().inputTypes(input).freezeBackbone(true).build());
+        Map<String, float[]> before = parameters(net, backbone(net));
+        TrainingConfig config = config(1, null);
+        Trainer.Trained trained = new Trainer(config, null).train(net, data, record(data, config, net), null);
+        assertSameValues(before, parameters(trained.net(), backbone(net)), true);
+    }
+
     @Test
     void theBackboneLearnsAtItsFactorOfTheHeadsRateWithTheSameSchedule() {
         TrainingConfig config = new TrainingConfig(4, 4, Optimizer.SGD, 0.05, 0.9, 0.5, 1, 3, null, null, null, null,

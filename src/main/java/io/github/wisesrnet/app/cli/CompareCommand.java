@@ -10,6 +10,7 @@ import io.github.wisesrnet.app.report.ComparisonTable;
 import io.github.wisesrnet.app.report.ReportFiles;
 import io.github.wisesrnet.app.report.ReportMetadata;
 import io.github.wisesrnet.app.report.SeedStatistics;
+import io.github.wisesrnet.app.report.Verdict;
 import io.github.wisesrnet.app.compare.Comparison;
 import io.github.wisesrnet.app.compare.HeadResult;
 import io.github.wisesrnet.train.TrainingConfig;
@@ -115,6 +116,9 @@ final class CompareCommand implements Callable<Integer> {
         System.out.println(ComparisonTable.of(results).toText());
         if (severalSeeds) {
             System.out.println(SeedStatistics.of(results).toText());
+        }
+        for (String finding : Verdict.of(results)) {
+            System.out.println(finding);
         }
         String backboneLine = backbone.cliName() + (config.kerasWeights() == null ? ""
                 : " (from " + Path.of(config.kerasWeights()).getFileName() + ")");

@@ -1,6 +1,7 @@
 package io.github.wisesrnet.app.compare;
 
 import io.github.wisesrnet.train.Checkpoints;
+import io.github.wisesrnet.train.FineTuning;
 import io.github.wisesrnet.train.ProgressReporter;
 import io.github.wisesrnet.train.RunRecord;
 import io.github.wisesrnet.train.Trainer;
@@ -83,7 +84,7 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
                     throw new IllegalArgumentException("Cannot resume " + checkpoints.dir() + ": its classes "
                             + record.classNames() + " differ from the data's " + data.classNames() + ".");
                 }
-                record = record.withConfig(config);
+                record = record.withConfig(keepingOrigin(config, record.config()));
                 log.info("Resuming {} from epoch {} ({})", head, record.epochs().size(), checkpoints.dir());
             } else {
                 net = ModelFactory.build(backbone, head, data, config);
@@ -98,6 +99,19 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
                     record.epochs(), data.classNames(), seconds, config.seed()));
         }
         return results;
+    }
+
+    /**
+     * {@code config} with the recorded run's {@code --init-from}: where the backbone came from stays in the record when
+     * a run resumes (which needs no such option, the network being in the checkpoint).
+     */
+    private static TrainingConfig keepingOrigin(TrainingConfig config, TrainingConfig recorded) {
+        FineTuning was = recorded.fineTuning();
+        if (was == null || was.initFrom() == null) {
+            return config;
+        }
+        FineTuning now = config.fineTuning() == null ? FineTuning.from(null) : config.fineTuning();
+        return config.withFineTuning(now.withInitFrom(was.initFrom()));
     }
 
     /** Parameters of the layers that compute the feature map, found from the trained graph's structure. */

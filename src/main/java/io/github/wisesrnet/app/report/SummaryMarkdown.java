@@ -26,6 +26,9 @@ final class SummaryMarkdown {
         HeadLabels labels = HeadLabels.of(results);
         StringBuilder md = new StringBuilder();
         md.append("# ").append(oneLine(meta.title())).append("\n\n");
+        for (String finding : Verdict.of(results)) {
+            md.append("**").append(finding).append("**\n\n");
+        }
         appendSetup(md, meta, SeedStatistics.of(results));
         appendResults(md, results);
         md.append("## Training curves\n\n");
