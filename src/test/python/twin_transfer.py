@@ -1,7 +1,7 @@
 """The project's fine-tuning protocol for small-cnn, in PyTorch: the PyTorch side of the transfer study.
 
 usage: twin_transfer.py SOURCE SIZE1 MAX1 EPOCHS1 TARGET SIZE2 MAX2 EPOCHS2 FROZEN SEEDS HEADS LR BACKBONE_FACTOR
-       twin_transfer.py ../shared/datasets/intel-image-classification 48 400 10 \
+       twin_transfer.py ../shared/datasets/intel-image-classification 32 400 10 \
                         ../shared/datasets/caltech-101 64 20 6 2 1,2,3 gap,wise-srnet,wise-srnet:gap-equivalent 0.045 0.1
 
 What `wise-srnet train --head gap` on SOURCE, then `wise-srnet compare --init-from ... --frozen-epochs FROZEN` on
@@ -10,7 +10,7 @@ step and over seeds, docs/fidelity.md):
 - pretraining: small-cnn with the GAP head on SOURCE at SIZE1 (MAX1 images per class), the paper's recipe
   (lr 0.045 x 0.94 every 2 epochs, batch 70), seed 1; its feature layers, batch-norm statistics included, are the
   backbone of every fine-tuning run;
-- fine-tuning: per seed and head, that backbone at SIZE2 (the map is twice as large) with a new head, on TARGET
+- fine-tuning: per seed and head, that backbone at SIZE2 (at twice SIZE1 the map is twice as large) with a new head, on TARGET
   (MAX2 images per class, 10% of each class's training images held out for validation), the head at lr LR and the
   backbone at LR x BACKBONE_FACTOR, each with the same schedule counted from the first fine-tuning epoch. The first
   FROZEN epochs train the head only: the backbone's parameters are not updated and its batch-norm layers run in
@@ -19,6 +19,7 @@ step and over seeds, docs/fidelity.md):
 Prints `EPOCH` lines and `RESULT head seed valbest final last5 secs curve=[test] val=[validation]`; valbest is the
 test top-1 of the epoch with the best validation top-1 (earliest on ties). TORCH_THREADS sets threads (1).
 """
+import math
 import os
 import random
 import sys
@@ -36,7 +37,7 @@ def hold_out(x, y, fraction, seed=1):
     for k in sorted(set(y.tolist())):
         idx = (y == k).nonzero().flatten().tolist()
         n = len(idx)
-        m = 0 if n < 2 else max(1, min(n - 1, round(n * fraction)))
+        m = 0 if n < 2 else max(1, min(n - 1, math.floor(n * fraction + 0.5)))  # Java's Math.round
         val += random.Random(seed * 7919 + k).sample(idx, m)
     mask = torch.zeros(len(y), dtype=torch.bool)
     mask[val] = True

@@ -26,13 +26,14 @@ import java.util.Objects;
  *
  * <pre>{@code
  * TrainedBackbone trained = TrainedBackbone.read(Path.of("models/intel/gap/best.zip"));
- * ComputationGraph features = Backbone.SMALL_CNN.featureExtractor(InputType.convolutional(96, 96, 3), 1);
+ * ComputationGraph features = Backbone.SMALL_CNN.featureExtractor(96, 96, 3, 1);
  * trained.copyInto(features);                          // every backbone layer, batch-norm statistics included
  * ComputationGraph model = WiseSrNet.attach(features, 101);      // the old head is left behind
  * }</pre>
  *
  * <p>Layers are matched by vertex name. Every layer of the feature extractor that has parameters must be in the
- * trained network as the same kind of layer with parameters of the same shapes; all are checked before anything is
+ * trained network as the same kind of layer (class) with parameters of the same shapes (other settings, such as
+ * strides, are not compared: a network of the same backbone has the same); all are checked before anything is
  * copied, so a refused copy leaves the feature extractor as it was. A convolutional backbone has no parameter whose
  * shape depends on the input size, so it carries to any size; the data layout (NCHW or NHWC) may differ too, as
  * DL4J stores convolution weights in one layout for both. Layers of the trained network that the feature extractor

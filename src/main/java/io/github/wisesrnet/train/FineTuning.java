@@ -11,8 +11,8 @@ import java.util.Locale;
  * @param initFrom                   the checkpoint whose backbone the run started from (for the run record), or null
  * @param frozenEpochs               epochs at the start that train the head only; at or above the run's epochs the
  *                                   backbone stays frozen throughout
- * @param backboneLearningRateFactor the backbone's learning rate relative to the head's once it trains, in (0, 1]...
- *                                   or above; 1 trains every layer alike
+ * @param backboneLearningRateFactor the backbone's learning rate relative to the head's once it trains (above 0;
+ *                                   usually at most 1); 1 trains every layer alike
  */
 public record FineTuning(String initFrom, int frozenEpochs, double backboneLearningRateFactor) {
 
@@ -59,7 +59,10 @@ public record FineTuning(String initFrom, int frozenEpochs, double backboneLearn
         return frozenEpochs > 0 || backboneLearningRateFactor != 1.0;
     }
 
-    /** One phrase for logs and reports, e.g. "backbone from best.zip, frozen for 2 epochs, backbone lr x 0.1". */
+    /**
+     * One phrase for logs and reports, e.g. "backbone from best.zip, backbone frozen for 2 epochs, backbone lr x 0.1";
+     * empty when nothing is set.
+     */
     public String describe() {
         StringBuilder s = new StringBuilder();
         if (initFrom != null) {

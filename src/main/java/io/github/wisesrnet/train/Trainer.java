@@ -41,8 +41,8 @@ public final class Trainer {
     /**
      * Trains from {@code record.epochs().size()} (0 for a new run) up to {@code config.epochs()}. With
      * {@link TrainingConfig#fineTuning()} frozen epochs, the network is set up for each epoch's phase
-     * ({@link TrainingConfig#phaseFor}): when the backbone is unfrozen, training goes on in a new network instance,
-     * which the result holds; its listeners are carried over.
+     * ({@link TrainingConfig#phaseFor}): when a phase begins (the backbone frozen or unfrozen), training goes on in a
+     * new network instance, which the result holds; its listeners are carried over.
      *
      * @param net         the network; its epoch counter must equal the epochs already in {@code record}
      * @param checkpoints where to save after every epoch, or null for none

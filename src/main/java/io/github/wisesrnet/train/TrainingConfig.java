@@ -1,17 +1,7 @@
 package io.github.wisesrnet.train;
 
-import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.layers.HeadInit;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import io.github.wisesrnet.graph.FeatureMap;
-import org.deeplearning4j.nn.conf.graph.FrozenVertex;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -19,9 +9,6 @@ import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
 
-import java.util.Arrays;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * How to train: the paper's recipe by default (SGD with momentum 0.9, learning rate 0.045 multiplied by 0.94 every
@@ -159,7 +146,11 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
      * The learning-rate schedule: {@code learningRate * decayRate^floor(epoch / decayEveryEpochs)} for 0-based epochs.
      */
     public ISchedule schedule() {
-        return new StepSchedule(ScheduleType.EPOCH, learningRate, decayRate, decayEveryEpochs);
+        return schedule(1.0);
+    }
+
+    private ISchedule schedule(double factor) {
+        return new StepSchedule(ScheduleType.EPOCH, learningRate * factor, decayRate, decayEveryEpochs);
     }
 
     /** The DL4J updater for every layer. */
@@ -168,8 +159,8 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
     }
 
     /** The updater with the learning rate (and its whole schedule) scaled by {@code factor}. */
-    private IUpdater updater(double factor) {
-        ISchedule schedule = new StepSchedule(ScheduleType.EPOCH, learningRate * factor, decayRate, decayEveryEpochs);
+    IUpdater updater(double factor) {
+        ISchedule schedule = schedule(factor);
         return switch (optimizer) {
             case SGD -> new Nesterovs(schedule, momentum);
             case ADAM -> new Adam(schedule);
@@ -235,79 +226,31 @@ public record TrainingConfig(int epochs, int batchSize, Optimizer optimizer, dou
     /**
      * The same network (a new instance with the same parameters, no updater state, the epoch count kept) with this
      * recipe's updater (and learning-rate schedule) and seed on every layer, the forward-cache mode of {@code net}
-     * kept, set up for 1-based {@code epoch} of the {@link #fineTuning()}: the backbone frozen in the frozen epochs
-     * (DL4J's frozen layers, which also run batch normalization in inference mode), trainable after them, its layers'
-     * learning rate scaled by the backbone factor. The backbone is every vertex up to the feature map
-     * ({@link FeatureMap}); the rest is the head.
-     *
-     * <p>The configuration is cloned and edited rather than rebuilt with DL4J's {@code TransferLearning}: in DL4J
-     * 1.0.0-M2.1 both the rebuild and {@code MergeVertex.clone()} lose the concatenation axis that NHWC merge
-     * vertices were given (DenseNet's and InceptionV3's concatenations then fail), so the axis is copied back.
+     * kept, set up for 1-based {@code epoch} of the {@link #fineTuning()}: with frozen epochs, the backbone is frozen
+     * in them (DL4J's frozen layers, which also run batch normalization in inference mode) and trainable after them;
+     * with a backbone factor, the backbone's layers learn at that factor of the recipe's rate. The backbone is every
+     * vertex up to the feature map ({@link io.github.wisesrnet.graph.FeatureMap}); the rest is the head. Without
+     * frozen epochs, frozen layers the network already has (e.g. {@code AttachOptions.freezeBackbone}) stay frozen.
+     * See {@link NetworkRebuild} for how (not with DL4J's {@code TransferLearning}, which loses NHWC merge axes).
      */
     public ComputationGraph applyTo(ComputationGraph net, int epoch) {
-        ComputationGraphConfiguration conf = net.getConfiguration().clone();
-        net.getConfiguration().getVertices().forEach((name, vertex) -> {
-            MergeVertex merge = mergeOf(vertex);
-            if (merge != null) {
-                MergeVertex copy = mergeOf(conf.getVertices().get(name));
-                copy.setMergeAxis(merge.getMergeAxis());
-                copy.setModified(merge.isModified());
-            }
-        });
-        boolean apart = fineTuning != null && fineTuning.treatsBackboneApart();
-        Set<String> backbone = apart ? FeatureMap.locate(net, null, null).backbone() : Set.of();
-        boolean frozen = fineTuning != null && fineTuning.frozenIn(epoch);
-        IUpdater updater = updater();
-        IUpdater backboneUpdater = fineTuning == null ? updater : updater(fineTuning.backboneLearningRateFactor());
-        for (Map.Entry<String, GraphVertex> entry : conf.getVertices().entrySet()) {
-            boolean inBackbone = backbone.contains(entry.getKey());
-            GraphVertex vertex = entry.getValue();
-            if (vertex instanceof LayerVertex layerVertex) {
-                layerVertex.getLayerConf().setSeed(seed());
-                Layer layer = FeatureMap.layerOf(layerVertex);
-                if (layer instanceof BaseLayer base) {
-                    base.setIUpdater((inBackbone ? backboneUpdater : updater).clone());
-                    base.setBiasUpdater(null); // biases follow the weights' updater
-                }
-                if (apart) {
-                    layerVertex.getLayerConf().setLayer(inBackbone && frozen ? frozen(layer) : layer);
-                }
-            } else if (apart) {
-                GraphVertex plain = vertex instanceof FrozenVertex f ? f.getUnderlying() : vertex;
-                // Frozen like TransferLearning's: backpropagation then stops at the backbone.
-                entry.setValue(inBackbone && frozen ? new FrozenVertex(plain) : plain);
-            }
-        }
-        ComputationGraph updated = new ComputationGraph(conf);
-        updated.init(net.params().dup(), false);
-        updated.getConfiguration().setEpochCount(net.getEpochCount());
-        updated.getConfiguration().setIterationCount(net.getIterationCount());
-        OneDnnHelpers.tuneIfRequested(updated);
-        updated.setCacheMode(conf.getCacheMode()); // init() keeps it in the configuration but gives it no layer
-        return updated;
+        return NetworkRebuild.rebuild(net, this, epoch);
     }
 
     /**
      * {@code net} if it is set up for 1-based {@code epoch} (frozen or not, as {@link #fineTuning()} says), else
-     * {@link #applyTo(ComputationGraph, int)}: the switch from the frozen epochs to training every layer, which starts
-     * the optimizer afresh, as recompiling a Keras model does. Networks without fine-tuning are returned as they are.
+     * {@link #applyTo(ComputationGraph, int)}: the switch between the frozen epochs and training every layer. The
+     * optimizer starts afresh there, as recompiling a Keras model does: no updater state, and the iteration count at 0
+     * (Adam's bias correction counts from it; the learning-rate schedule counts epochs, which are kept). Networks
+     * without frozen epochs are returned as they are.
      */
     public ComputationGraph phaseFor(ComputationGraph net, int epoch) {
-        if (fineTuning == null || fineTuning.frozenEpochs() == 0) {
+        if (fineTuning == null || fineTuning.frozenEpochs() == 0
+                || NetworkRebuild.isFrozen(net) == fineTuning.frozenIn(epoch)) {
             return net;
         }
-        boolean isFrozen = Arrays.stream(net.getLayers()).anyMatch(l -> l instanceof FrozenLayer);
-        return isFrozen == fineTuning.frozenIn(epoch) ? net : applyTo(net, epoch);
-    }
-
-    private static Layer frozen(Layer layer) {
-        Layer wrapped = new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(layer);
-        wrapped.setLayerName(layer.getLayerName());
-        return wrapped;
-    }
-
-    private static MergeVertex mergeOf(GraphVertex vertex) {
-        GraphVertex plain = vertex instanceof FrozenVertex f ? f.getUnderlying() : vertex;
-        return plain instanceof MergeVertex merge ? merge : null;
+        ComputationGraph next = applyTo(net, epoch);
+        next.getConfiguration().setIterationCount(0);
+        return next;
     }
 }

@@ -14,10 +14,13 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,9 +149,61 @@ class FineTuningTest {
                 Backbone.DENSENET121.featureExtractor((InputType.InputTypeConvolutional) input, 7), 4,
                 AttachOptions.builder().inputTypes(input).freezeBackbone(true).build());
         Map<String, float[]> before = parameters(net, backbone(net));
-        TrainingConfig config = config(1, null);
-        Trainer.Trained trained = new Trainer(config, null).train(net, data, record(data, config, net), null);
+        // a recipe without frozen epochs (here only a backbone factor) leaves the attached freezing as it is
+        TrainingConfig config = config(1, new FineTuning(null, 0, 0.5));
+        ComputationGraph trainable = config.applyTo(net);
+        assertTrue(Arrays.stream(trainable.getLayers()).anyMatch(l -> l instanceof FrozenLayer));
+        Trainer.Trained trained = new Trainer(config, null).train(trainable, data, record(data, config, net), null);
         assertSameValues(before, parameters(trained.net(), backbone(net)), true);
+    }
+
+    @Test
+    void aRunResumedInItsFrozenEpochsStaysFrozenUntilTheyEnd(@TempDir Path dir) throws Exception {
+        SpatialPatternData data = data(CNN2DFormat.NCHW, 16);
+        TrainingConfig config = config(3, new FineTuning(null, 2, 1.0));
+        ComputationGraph net = network(Backbone.SMALL_CNN, CNN2DFormat.NCHW, config);
+        Map<String, float[]> before = parameters(net, backbone(net));
+        Checkpoints checkpoints = new Checkpoints(dir);
+        new Trainer(config.withEpochs(1), null).train(net, data, record(data, config, net), checkpoints);
+
+        ComputationGraph loaded = Checkpoints.load(checkpoints.last());
+        RunRecord saved = RunRecord.read(checkpoints.record());
+        Trainer.Trained second = new Trainer(config.withEpochs(2), null).train(loaded, data, saved, checkpoints);
+        assertSame(loaded, second.net(), "epoch 2 is still frozen: the loaded network goes on");
+        assertSameValues(before, parameters(second.net(), backbone(net)), true);
+        Trainer.Trained third = new Trainer(config, null).train(second.net(), data, second.record(), checkpoints);
+        assertNotSame(second.net(), third.net());
+        assertSameValues(before, parameters(third.net(), backbone(net)), false);
+    }
+
+    /** Keras's recompile gives a new optimizer whose step count starts at 0; Adam's bias correction depends on it. */
+    @Test
+    void unfreezingStartsTheOptimizerAfreshStepCountIncluded() {
+        SpatialPatternData data = data(CNN2DFormat.NCHW, 16);
+        TrainingConfig config = new TrainingConfig(2, 4, Optimizer.ADAM, 1e-3, 0.9, 1.0, 1, 3, null, null, null, null,
+                new FineTuning(null, 1, 1.0));
+        ComputationGraph net = network(Backbone.SMALL_CNN, CNN2DFormat.NCHW, config);
+        Trainer.Trained first = new Trainer(config.withEpochs(1), null).train(net, data, record(data, config, net),
+                null);
+        assertEquals(4, first.net().getIterationCount());
+        ComputationGraph unfrozen = config.phaseFor(first.net(), 2);
+        assertEquals(0, unfrozen.getIterationCount());
+        assertEquals(1, unfrozen.getEpochCount(), "the schedule counts epochs from the run's start");
+        assertEquals(0.0, unfrozen.getUpdater().getStateViewArray().sumNumber().doubleValue(), 0.0);
+    }
+
+    @Test
+    void runRecordsWrittenBeforeFineTuningReadAsNone(@TempDir Path dir) throws Exception {
+        SpatialPatternData data = data(CNN2DFormat.NCHW, 16);
+        TrainingConfig config = config(1, null);
+        ComputationGraph net = network(Backbone.TINY, CNN2DFormat.NCHW, config);
+        Path file = dir.resolve("run.json");
+        record(data, config, net).write(file);
+        String json = Files.readString(file);
+        String old = json.replaceAll(",\\s*\"fineTuning\"\\s*:\\s*null", "");
+        assertFalse(old.contains("fineTuning"), old);
+        Files.writeString(file, old);
+        assertEquals(config, RunRecord.read(file).config());
     }
 
     @Test

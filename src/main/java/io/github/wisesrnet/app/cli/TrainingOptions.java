@@ -115,10 +115,6 @@ final class TrainingOptions {
         if (initFrom == null) {
             return;
         }
-        if (weights != null) {
-            throw new IllegalArgumentException("Choose one start for the backbone: --weights (Keras) or --init-from"
-                    + " (a trained network), not both.");
-        }
         int min = Math.max(backbone.minimumInputSize(), 8);
         io.github.wisesrnet.backbones.TrainedBackbone.Report report;
         try {
@@ -233,7 +229,7 @@ final class TrainingOptions {
                 parallelTraining(), sparkTraining(), fineTuning());
     }
 
-    /** The fine-tuning options, or null when none is given (every layer trains alike, as before they existed). */
+    /** The fine-tuning options, or null when none is given (every layer trains alike from the first epoch). */
     private io.github.wisesrnet.train.FineTuning fineTuning() {
         if (initFrom == null && frozenEpochs == 0 && backboneLrFactor == 1.0) {
             return null;

@@ -12,6 +12,7 @@ import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.data.ClassificationData;
 import io.github.wisesrnet.data.DataSpec;
+import io.github.wisesrnet.data.Preprocessing;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
@@ -80,6 +81,13 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
                             + String.join("; ", differences) + "). Resume with the same"
                             + " settings (only the number of epochs may grow), or start a new run.");
                 }
+                String recorded = record.dataSpec() == null ? null : record.dataSpec().preprocessing();
+                if (recorded != null && dataSpec != null && !samePreprocessing(recorded, dataSpec.preprocessing())) {
+                    // e.g. a run started with --init-from, whose default preprocessing came from the file's run.json
+                    throw new IllegalArgumentException("Cannot resume " + checkpoints.dir() + ": it was trained with"
+                            + " preprocessing '" + recorded + "', not '" + dataSpec.preprocessing() + "'. Resume with"
+                            + " --preprocessing " + recorded + ".");
+                }
                 if (!record.classNames().equals(data.classNames())) {
                     throw new IllegalArgumentException("Cannot resume " + checkpoints.dir() + ": its classes "
                             + record.classNames() + " differ from the data's " + data.classNames() + ".");
@@ -99,6 +107,10 @@ public record Comparison(Backbone backbone, List<Head> heads, TrainingConfig con
                     record.epochs(), data.classNames(), seconds, config.seed()));
         }
         return results;
+    }
+
+    private static boolean samePreprocessing(String a, String b) {
+        return Preprocessing.fromName(a) == Preprocessing.fromName(b);
     }
 
     /**

@@ -29,8 +29,9 @@ public final class ModelFactory {
 
     /**
      * A new, initialized network for {@code head}: the backbone for the data's input size and channels, initialized
-     * from {@code config}'s seed (or loaded from its Keras weights file or trained network), the head attached with {@code config}'s head
-     * initialization, the training recipe applied, and the forward cache on.
+     * from {@code config}'s seed (or loaded from its Keras weights file or trained network), the head attached with
+     * {@code config}'s head initialization, the training recipe applied (set up for the first epoch), and the forward
+     * cache on.
      *
      * @throws java.io.UncheckedIOException if the Keras weights file or the trained network cannot be read
      * @throws IllegalArgumentException     if the trained network's backbone does not fit {@code backbone}

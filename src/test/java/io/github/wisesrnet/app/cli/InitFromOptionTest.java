@@ -119,6 +119,7 @@ class InitFromOptionTest {
         CommandLineTest.Result both = run(concat(base, "--backbone", "resnet50", "--init-from", best.toString(),
                 "--weights", best.toString()));
         assertEquals(Main.EXIT_USAGE, both.exitCode(), both.out());
+        assertTrue(both.err().contains("Choose one start for the backbone"), both.err());
 
         assertFalse(Files.exists(models), "no checkpoint folder");
         assertFalse(Files.exists(report), "no report");

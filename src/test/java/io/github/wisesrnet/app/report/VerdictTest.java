@@ -2,6 +2,7 @@ package io.github.wisesrnet.app.report;
 
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.app.compare.HeadResult;
+import io.github.wisesrnet.train.EpochMetrics;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -41,6 +42,32 @@ class VerdictTest {
 
         String none = Verdict.of(runs(0.06, -0.04, 0.01)).get(0);
         assertTrue(none.startsWith("Wise-SrNet vs GAP: no difference detectable over 3 seeds, +0.50 points ["), none);
+    }
+
+    @Test
+    void withAValidationSplitTheVerdictIsOnTheTestTop1OfTheEpochChosenThere() {
+        List<HeadResult> runs = new ArrayList<>();
+        for (int s = 1; s <= 3; s++) {
+            // GAP's validation peaks at epoch 1 (test 0.50), Wise-SrNet's at epoch 2 (test 0.60 + s / 100)
+            runs.add(withValidation(withSeed(result(Head.GAP, 3, false, 0.50, 0.70), s), 0.9, 0.1));
+            runs.add(withValidation(withSeed(result(Head.WISE_SRNET, 3, false, 0.20, 0.60 + s / 100.0), s), 0.1,
+                    0.9));
+        }
+        String verdict = Verdict.of(runs).get(0);
+        assertTrue(verdict.startsWith("Wise-SrNet ahead of GAP by 12.00 points [+9.52, +14.48] over 3 seeds (test"
+                + " top-1 at the best validation epoch"), verdict);
+    }
+
+    private static HeadResult withValidation(HeadResult r, double... valTop1) {
+        List<EpochMetrics> epochs = new ArrayList<>();
+        for (int i = 0; i < r.epochs().size(); i++) {
+            EpochMetrics e = r.epochs().get(i);
+            epochs.add(new EpochMetrics(e.epoch(), e.learningRate(), e.trainLoss(), e.trainAccuracy(), e.testLoss(),
+                    e.testTop1(), e.testTop5(), e.perClassAccuracy(), e.confusion(), e.seconds(),
+                    e.imagesPerSecond(), 1.0, valTop1[i]));
+        }
+        return new HeadResult(r.head(), r.parameters(), r.headParameters(), epochs, r.classNames(), r.seconds(),
+                r.seed());
     }
 
     @Test
