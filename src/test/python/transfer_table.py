@@ -16,7 +16,8 @@ from collections import defaultdict
 from agreement import mean_sd, t975, welch
 
 HEADS = ["gap", "wise-srnet", "wise-srnet:gap-equivalent"]
-NAMES = {"gap": "GAP", "wise-srnet": "Wise-SrNet, paper init", "wise-srnet:gap-equivalent": "Wise-SrNet, GAP-equivalent init"}
+NAMES = {"gap": "GAP", "wise-srnet": "Wise-SrNet, paper init",
+         "wise-srnet:gap-equivalent": "Wise-SrNet, GAP-equivalent init"}
 
 
 def metrics(test, val):
@@ -26,7 +27,8 @@ def metrics(test, val):
 
 def library_runs(path, wise_name):
     runs = defaultdict(dict)  # head -> seed -> epoch -> (val, test)
-    pattern = re.compile(r"^(\S+) s(\d+) epoch (\d+): .*\| val loss \S+ top-1 ([\d.]+)% \| test loss \S+ top-1 ([\d.]+)%")
+    pattern = re.compile(r"^(\S+) s(\d+) epoch (\d+): .*\| val loss \S+ top-1 ([\d.]+)% "
+                         r"\| test loss \S+ top-1 ([\d.]+)%")
     with open(path) as f:
         for line in f:
             m = pattern.match(line.strip())
@@ -101,7 +103,8 @@ def main():
         if head in library and head in twin:
             cells = []
             for k in keys:
-                d, lo, hi, _ = welch([library[head][s][k] for s in library[head]], [twin[head][s][k] for s in twin[head]])
+                d, lo, hi, _ = welch([library[head][s][k] for s in library[head]],
+                                     [twin[head][s][k] for s in twin[head]])
                 cells.append(f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]")
             print(f"| {NAMES[head]} | " + " | ".join(cells) + " |")
 

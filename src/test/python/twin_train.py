@@ -164,6 +164,25 @@ class SmallCnn(nn.Module):
         return self.fc(x)
 
 
+def train_epoch(net, xtr, ytr, rng, seed, epoch, params, rate_of, velocity, mu=0.9):
+    """One epoch of batches of 70 in a seeded order, augmented; Keras's Nesterov step on `params`, each at
+    rate_of(p); velocities kept in `velocity` (created at zero); W >= 0 after every step for a Wise-SrNet head."""
+    perm = torch.randperm(len(ytr), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
+    for s in range(0, len(perm), 70):
+        idx = perm[s:s + 70]
+        loss = F.cross_entropy(net(caffe(augment(xtr[idx], rng))), ytr[idx])
+        net.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                rate = rate_of(p)
+                v = velocity.setdefault(p, torch.zeros_like(p))
+                v.mul_(mu).sub_(rate * p.grad)
+                p.add_(mu * v - rate * p.grad)
+            if net.head == "wise-srnet":
+                net.w.clamp_(min=0)
+
+
 def run(data, size, epochs, seed, head, head_init):
     xtr, ytr, xte, yte, classes = data
     torch.manual_seed(seed)
@@ -172,20 +191,9 @@ def run(data, size, epochs, seed, head, head_init):
     velocity = {p: torch.zeros_like(p) for p in net.parameters()}
     curve, t0 = [], time.time()
     for epoch in range(epochs):
-        lr, mu = 0.045 * 0.94 ** (epoch // 2), 0.9
+        lr = 0.045 * 0.94 ** (epoch // 2)
         net.train()
-        perm = torch.randperm(len(ytr), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
-        for s in range(0, len(perm), 70):
-            idx = perm[s:s + 70]
-            loss = F.cross_entropy(net(caffe(augment(xtr[idx], rng))), ytr[idx])
-            net.zero_grad()
-            loss.backward()
-            with torch.no_grad():
-                for p in net.parameters():
-                    velocity[p].mul_(mu).sub_(lr * p.grad)
-                    p.add_(mu * velocity[p] - lr * p.grad)
-                if head == "wise-srnet":
-                    net.w.clamp_(min=0)
+        train_epoch(net, xtr, ytr, rng, seed, epoch, list(net.parameters()), lambda p: lr, velocity)
         net.eval()
         correct = 0
         with torch.no_grad():

@@ -2,7 +2,8 @@
 
 usage: twin_transfer.py SOURCE SIZE1 MAX1 EPOCHS1 TARGET SIZE2 MAX2 EPOCHS2 FROZEN SEEDS HEADS LR BACKBONE_FACTOR
        twin_transfer.py ../shared/datasets/intel-image-classification 32 400 10 \
-                        ../shared/datasets/caltech-101 64 20 6 2 1,2,3 gap,wise-srnet,wise-srnet:gap-equivalent 0.045 0.1
+                        ../shared/datasets/caltech-101 64 20 6 2 1,2,3 \
+                        gap,wise-srnet,wise-srnet:gap-equivalent 0.045 0.1
 
 What `wise-srnet train --head gap` on SOURCE, then `wise-srnet compare --init-from ... --frozen-epochs FROZEN` on
 TARGET do, with twin_train.py's data, augmentation, network and optimizer (checked against the library step for
@@ -10,11 +11,11 @@ step and over seeds, docs/fidelity.md):
 - pretraining: small-cnn with the GAP head on SOURCE at SIZE1 (MAX1 images per class), the paper's recipe
   (lr 0.045 x 0.94 every 2 epochs, batch 70), seed 1; its feature layers, batch-norm statistics included, are the
   backbone of every fine-tuning run;
-- fine-tuning: per seed and head, that backbone at SIZE2 (at twice SIZE1 the map is twice as large) with a new head, on TARGET
-  (MAX2 images per class, 10% of each class's training images held out for validation), the head at lr LR and the
-  backbone at LR x BACKBONE_FACTOR, each with the same schedule counted from the first fine-tuning epoch. The first
-  FROZEN epochs train the head only: the backbone's parameters are not updated and its batch-norm layers run in
-  inference mode (Keras's trainable = False); then every layer trains and the optimizer starts afresh (Keras
+- fine-tuning: per seed and head, that backbone at SIZE2 (at twice SIZE1 the map is twice as large) with a new head,
+  on TARGET (MAX2 images per class, 10% of each class's training images held out for validation), the head at lr LR
+  and the backbone at LR x BACKBONE_FACTOR, each with the same schedule counted from the first fine-tuning epoch.
+  The first FROZEN epochs train the head only: the backbone's parameters are not updated and its batch-norm layers
+  run in inference mode (Keras's trainable = False); then every layer trains and the optimizer starts afresh (Keras
   recompiles), as the library does.
 Prints `EPOCH` lines and `RESULT head seed valbest final last5 secs curve=[test] val=[validation]`; valbest is the
 test top-1 of the epoch with the best validation top-1 (earliest on ties). TORCH_THREADS sets threads (1).
@@ -26,9 +27,8 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
-from twin_train import SmallCnn, augment, caffe, load
+from twin_train import SmallCnn, caffe, load, train_epoch
 
 
 def hold_out(x, y, fraction, seed=1):
@@ -53,10 +53,9 @@ def top1(net, x, y):
     return 100.0 * correct / len(y)
 
 
-def train(net, xtr, ytr, evals, epochs, seed, lr0, frozen, head, tag, backbone_factor=1.0):
+def train(net, xtr, ytr, evals, epochs, seed, lr0, frozen, tag, backbone_factor=1.0):
     """SGD with Keras's Nesterov form; the first `frozen` epochs update the head only, backbone in inference mode."""
     rng = random.Random(seed)
-    mu = 0.9
     curves = [[] for _ in evals]
     velocity = {}
     t0 = time.time()
@@ -72,20 +71,8 @@ def train(net, xtr, ytr, evals, epochs, seed, lr0, frozen, head, tag, backbone_f
         net.train()
         if is_frozen:
             net.features.eval()
-        perm = torch.randperm(len(ytr), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
-        for s in range(0, len(perm), 70):
-            idx = perm[s:s + 70]
-            loss = F.cross_entropy(net(caffe(augment(xtr[idx], rng))), ytr[idx])
-            net.zero_grad()
-            loss.backward()
-            with torch.no_grad():
-                for p in params:
-                    rate = lr * backbone_factor if p in backbone else lr
-                    v = velocity.setdefault(p, torch.zeros_like(p))
-                    v.mul_(mu).sub_(rate * p.grad)
-                    p.add_(mu * v - rate * p.grad)
-                if head == "wise-srnet":
-                    net.w.clamp_(min=0)
+        train_epoch(net, xtr, ytr, rng, seed, epoch, params,
+                    lambda p: lr * backbone_factor if p in backbone else lr, velocity)
         for curve, (x, y) in zip(curves, evals):
             curve.append(top1(net, x, y))
         print(f"EPOCH {tag} epoch={epoch + 1}{' frozen' if is_frozen else ''} "
@@ -109,7 +96,7 @@ def main():
           flush=True)
     torch.manual_seed(1)
     pre = SmallCnn("gap", size1, len(cs), "paper")
-    (curve,), secs = train(pre, xs, ys, [(xst, yst)], epochs1, 1, 0.045, 0, "gap", "pretrain")
+    (curve,), secs = train(pre, xs, ys, [(xst, yst)], epochs1, 1, 0.045, 0, "pretrain")
     print(f"PRETRAIN final={curve[-1]:.2f} best={max(curve):.2f} secs={secs:.0f}", flush=True)
     del xs, ys, xst, yst
 
@@ -117,14 +104,15 @@ def main():
     xte, yte, _ = load(target, "test", size2, max2, ct)
     xtr, ytr, xva, yva = hold_out(x, y, val_fraction)
     print(f"TARGET {target} train={len(ytr)} val={len(yva)} test={len(yte)} classes={len(ct)} size={size2} "
-          f"epochs={epochs2} frozen={frozen} lr={lr} backbone-factor={backbone_factor} torch={torch.__version__}", flush=True)
+          f"epochs={epochs2} frozen={frozen} lr={lr} backbone-factor={backbone_factor} torch={torch.__version__}",
+          flush=True)
     for seed in seeds:
         for spec in heads:
             head, _, init = spec.partition(":")
             torch.manual_seed(seed)
             net = SmallCnn(head, size2, len(ct), init or "paper")
             net.features.load_state_dict(pre.features.state_dict())
-            (test, val), secs = train(net, xtr, ytr, [(xte, yte), (xva, yva)], epochs2, seed, lr, frozen, head,
+            (test, val), secs = train(net, xtr, ytr, [(xte, yte), (xva, yva)], epochs2, seed, lr, frozen,
                                       f"{spec}-s{seed}", backbone_factor)
             best = max(range(len(val)), key=lambda i: (val[i], -i))
             last5 = sum(test[-5:]) / len(test[-5:])
