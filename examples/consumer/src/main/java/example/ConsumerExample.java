@@ -3,11 +3,14 @@ package example;
 import io.github.wisesrnet.Head;
 import io.github.wisesrnet.WiseSrNet;
 import io.github.wisesrnet.backbones.Backbone;
+import io.github.wisesrnet.backbones.TrainedBackbone;
 import io.github.wisesrnet.backbones.keras.KerasWeights;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.explain.Attributions;
 import io.github.wisesrnet.explain.SpatialAttribution;
 import io.github.wisesrnet.inference.InferenceFolding;
+import io.github.wisesrnet.train.FineTuning;
+import io.github.wisesrnet.train.TrainingConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInitRelu;
 import org.deeplearning4j.util.ModelSerializer;
@@ -111,6 +114,21 @@ public final class ConsumerExample {
         // The library's Keras-faithful backbones record their input type as well.
         ComputationGraph keras = WiseSrNet.attach(Backbone.RESNET50.featureExtractor(HEIGHT, WIDTH, 3), NUM_CLASSES);
         System.out.printf("Keras-faithful ResNet50 + Wise-SrNet head: %,d parameters%n", keras.numParams());
+
+        // Fine-tuning: a trained network's backbone at twice its input with a new head, frozen in the first epoch.
+        ComputationGraph trained = WiseSrNet.attach(Backbone.SMALL_CNN.featureExtractor(32, 32, 3), NUM_CLASSES,
+                Head.GAP);
+        ComputationGraph larger = Backbone.SMALL_CNN.featureExtractor(64, 64, 3);
+        System.out.println("fine-tuning: " + TrainedBackbone.of(trained).copyInto(larger));
+        TrainingConfig recipe = TrainingConfig.paper(2, 1).withFineTuning(new FineTuning(null, 1, 0.1));
+        ComputationGraph fineTuned = recipe.applyTo(WiseSrNet.attach(larger, NUM_CLASSES));
+        INDArray frozenWeights = fineTuned.getLayer("block1_conv").getParam("W").dup();
+        fineTuned.fit(new DataSet(Nd4j.rand(DataType.FLOAT, BATCH, 3, 64, 64), randomBatch(3).getLabels()));
+        boolean kept = frozenWeights.equals(fineTuned.getLayer("block1_conv").getParam("W"));
+        System.out.printf("fine-tuning: the frozen backbone is unchanged after a training step: %b%n", kept);
+        if (!kept) {
+            System.exit(1);
+        }
 
         // Keras's ImageNet weights are read with DL4J's Keras model import, which this project does not depend on:
         // without it, KerasWeights says what to add.
