@@ -39,16 +39,6 @@ public record FineTuning(String initFrom, int frozenEpochs, double backboneLearn
         return new FineTuning(checkpoint, frozenEpochs, backboneLearningRateFactor);
     }
 
-    /** This with the first {@code epochs} epochs training the head only. */
-    public FineTuning withFrozenEpochs(int epochs) {
-        return new FineTuning(initFrom, epochs, backboneLearningRateFactor);
-    }
-
-    /** This with the backbone's learning rate scaled by {@code factor} once it trains. */
-    public FineTuning withBackboneLearningRateFactor(double factor) {
-        return new FineTuning(initFrom, frozenEpochs, factor);
-    }
-
     /** Whether the backbone is frozen in 1-based epoch {@code epoch}. */
     public boolean frozenIn(int epoch) {
         return epoch <= frozenEpochs;

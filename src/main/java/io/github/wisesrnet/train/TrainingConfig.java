@@ -9,7 +9,6 @@ import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
 
-
 /**
  * How to train: the paper's recipe by default (SGD with momentum 0.9, learning rate 0.045 multiplied by 0.94 every
  * 2 epochs, staircase; batch 70; categorical cross-entropy, which every attached head uses).

@@ -71,24 +71,25 @@ final class TrainingOptions {
         if (config.parallel() != null) {
             config.parallel().check();
         }
-        io.github.wisesrnet.data.DataSpec spec = dataOptions.spec(config.seed(), defaultPreprocessing(backbone));
+        String initFromMode = initFromPreprocessing(); // read once: the default and the check below both use it
+        io.github.wisesrnet.data.DataSpec spec = dataOptions.spec(config.seed(),
+                defaultPreprocessing(backbone, initFromMode));
         if (!resume) {
             checkWeights(backbone, spec.preprocessing());
-            checkInitFrom(backbone, spec.preprocessing());
+            checkInitFrom(backbone, spec.preprocessing(), initFromMode);
         }
         return spec;
     }
 
     /**
      * The preprocessing when --preprocessing is not given: the Keras mode the weights expect, or the one the
-     * --init-from network was trained with (its run.json), else the paper's.
+     * --init-from network was trained with ({@code initFromMode}, from its run.json), else the paper's.
      */
-    String defaultPreprocessing(Backbone backbone) {
+    private String defaultPreprocessing(Backbone backbone, String initFromMode) {
         if (weights != null) {
             return kerasBackbone(backbone).kerasPreprocessing();
         }
-        String recorded = initFromPreprocessing();
-        return recorded != null ? recorded : "caffe";
+        return initFromMode != null ? initFromMode : "caffe";
     }
 
     /** The preprocessing recorded in the run.json beside --init-from, or null when there is none. */
@@ -109,9 +110,11 @@ final class TrainingOptions {
 
     /**
      * Checks --init-from against the backbone before any data is read (a backbone of the smallest size takes the
-     * parameters, which do not depend on the input size), and says what will be taken.
+     * parameters, which do not depend on the input size), and says what will be taken; {@code initFromMode} is the
+     * preprocessing recorded beside the file, or null.
      */
-    void checkInitFrom(Backbone backbone, String preprocessing) throws java.io.IOException {
+    private void checkInitFrom(Backbone backbone, String preprocessing, String initFromMode)
+            throws java.io.IOException {
         if (initFrom == null) {
             return;
         }
@@ -133,11 +136,17 @@ final class TrainingOptions {
                     + (this.backbone == null ? ", the default" : "") + ", --init-from " + initFrom + ")", e);
         }
         System.out.println("Backbone weights: " + report);
-        String recorded = initFromPreprocessing();
-        if (recorded != null && io.github.wisesrnet.data.Preprocessing.fromName(recorded)
-                != io.github.wisesrnet.data.Preprocessing.fromName(preprocessing)) {
-            System.out.println("Note: " + initFrom.getFileName() + " was trained with preprocessing '" + recorded
-                    + "'; this run uses '" + preprocessing + "' (--preprocessing).");
+        if (initFromMode != null) {
+            notePreprocessing(initFrom.getFileName() + " was", initFromMode, preprocessing);
+        }
+    }
+
+    /** Says when the run's preprocessing is not the one the backbone's weights were trained with. */
+    private static void notePreprocessing(String trainedWhat, String trainedWith, String used) {
+        if (io.github.wisesrnet.data.Preprocessing.fromName(trainedWith)
+                != io.github.wisesrnet.data.Preprocessing.fromName(used)) {
+            System.out.println("Note: " + trainedWhat + " trained with preprocessing '" + trainedWith
+                    + "'; this run uses '" + used + "' (--preprocessing).");
         }
     }
 
@@ -154,7 +163,7 @@ final class TrainingOptions {
      * Checks --weights against the backbone before any data is read (weights do not depend on the input size, so a
      * backbone of the smallest size takes them), and says what will be loaded.
      */
-    void checkWeights(Backbone backbone, String preprocessing) throws java.io.IOException {
+    private void checkWeights(Backbone backbone, String preprocessing) throws java.io.IOException {
         if (weights == null) {
             return;
         }
@@ -169,12 +178,8 @@ final class TrainingOptions {
                     + " for " + backbone.cliName() + "? Choose the backbone it belongs to with --backbone.", e);
         }
         System.out.println("Backbone weights: " + report);
-        String expected = backbone.kerasPreprocessing();
-        if (io.github.wisesrnet.data.Preprocessing.fromName(preprocessing)
-                != io.github.wisesrnet.data.Preprocessing.fromName(expected)) {
-            System.out.println("Note: Keras's " + backbone.cliName() + " weights were trained with preprocessing '"
-                    + expected + "'; this run uses '" + preprocessing + "' (--preprocessing).");
-        }
+        notePreprocessing("Keras's " + backbone.cliName() + " weights were", backbone.kerasPreprocessing(),
+                preprocessing);
     }
 
     @Option(names = "--init-from", paramLabel = "FILE",

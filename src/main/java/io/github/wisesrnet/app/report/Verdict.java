@@ -1,6 +1,5 @@
 package io.github.wisesrnet.app.report;
 
-import io.github.wisesrnet.Head;
 import io.github.wisesrnet.app.compare.HeadResult;
 
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ public final class Verdict {
                         results.get(0).epochs().size()) + " epochs";
         List<String> out = new ArrayList<>();
         for (SeedStatistics.PairedDifference d : seeds.differences()) {
-            if (d.metric() != metric || d.head() == Head.GAP) {
+            if (d.metric() != metric) {
                 continue;
             }
             String head = HeadLabels.displayName(d.head());
