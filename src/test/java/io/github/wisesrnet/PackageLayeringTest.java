@@ -39,6 +39,7 @@ class PackageLayeringTest {
             ROOT + ".inference",       // copies for inference
             ROOT + ".explain",         // attributions
             ROOT + ".data",            // image folders and augmentation
+            ROOT + ".deploy",          // ONNX export and ONNX Runtime inference
             ROOT + ".train",           // the training recipe, workers and Spark
             ROOT + ".app.compare",     // the application: comparing heads
             ROOT + ".app.report",      //   its reports

@@ -61,6 +61,47 @@ public enum Preprocessing {
     }
 
     /**
+     * Whether the channels are reordered RGB to BGR before {@link #pixelMeans()} and {@link #pixelStds()} apply (only
+     * 'caffe').
+     */
+    public boolean toBgr() {
+        return this == CAFFE;
+    }
+
+    /**
+     * This preprocessing as one affine map per channel, {@code (pixel - mean) / std} on pixels in [0, 255] (channels in
+     * BGR order when {@link #toBgr()}): the means. For deployers who prepare inputs outside this library.
+     */
+    public float[] pixelMeans() {
+        return switch (this) {
+            case CAFFE -> CAFFE_MEANS_BGR.clone();
+            case UNIT -> new float[]{0f, 0f, 0f};
+            case SYMMETRIC -> new float[]{127.5f, 127.5f, 127.5f};
+            case TORCH -> scaled(TORCH_MEANS_RGB);
+        };
+    }
+
+    /** The standard deviations of {@link #pixelMeans()}'s affine map, in pixel units. */
+    public float[] pixelStds() {
+        return switch (this) {
+            case CAFFE -> new float[]{1f, 1f, 1f};
+            case UNIT -> new float[]{255f, 255f, 255f};
+            case SYMMETRIC -> new float[]{127.5f, 127.5f, 127.5f};
+            case TORCH -> scaled(TORCH_STDS_RGB);
+        };
+    }
+
+    /** Keras's name of this mode where it has one ("caffe", "tf", "torch"), else "unit"; {@link #fromName} reads it. */
+    public String modeName() {
+        return switch (this) {
+            case CAFFE -> "caffe";
+            case UNIT -> "unit";
+            case SYMMETRIC -> "tf";
+            case TORCH -> "torch";
+        };
+    }
+
+    /**
      * Parses a command-line name, case-insensitive: "caffe"; "0-1" or "unit"; "-1-1", "symmetric" or "tf"; "torch".
      * Keras's mode names ("caffe", "tf", "torch") are all accepted.
      *

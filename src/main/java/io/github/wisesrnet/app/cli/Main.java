@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         description = "Compare global average pooling with the Wise-SrNet head (and the paper's other heads) on"
                 + " image classification with Deeplearning4j.",
         subcommands = {CompareCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-                ExplainCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, ExplainCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code of a command that succeeded. */

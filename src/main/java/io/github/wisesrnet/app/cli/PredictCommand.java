@@ -2,6 +2,7 @@ package io.github.wisesrnet.app.cli;
 
 import io.github.wisesrnet.data.DataSpec;
 import io.github.wisesrnet.data.ImageFiles;
+import io.github.wisesrnet.deploy.OnnxClassifier;
 import io.github.wisesrnet.train.RunRecord;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /** Top-k classes with probabilities for image files or folders. */
@@ -38,6 +40,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Images per forward pass.")
     int batch;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "dl4j", description = "dl4j (default): the"
+            + " DL4J network; onnx: ONNX Runtime (needs com.microsoft.onnxruntime:onnxruntime on the class path, as in"
+            + " the launcher), on an ONNX file written by 'export' or on a checkpoint exported in memory.")
+    String engine;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE_OR_FOLDER", description = "Image files or folders.")
     List<Path> inputs;
 
@@ -46,37 +53,84 @@ final class PredictCommand implements Callable<Integer> {
         if (top < 1) {
             throw new IllegalArgumentException("--top must be at least 1, got " + top);
         }
+        List<Path> files = imageFiles(inputs);
+        try (Classifier classifier = switch (engine.toLowerCase(Locale.ROOT)) {
+            case "dl4j" -> dl4j(model);
+            case "onnx" -> onnx(model);
+            default -> throw new IllegalArgumentException("Unknown --engine '" + engine + "': dl4j or onnx.");
+        }) {
+            int k = Math.min(top, classifier.classes().size());
+            ReadableBatches.forEach(files, batch, classifier.loader(), readable -> {
+                List<Path> chunk = readable.files();
+                INDArray probabilities = classifier.model().apply(readable.input());
+                for (int i = 0; i < chunk.size(); i++) {
+                    System.out.println(chunk.get(i) + topClasses(probabilities.getRow(i), classifier.classes(), k));
+                }
+            });
+        }
+        return Main.EXIT_OK;
+    }
+
+    /** A model with its class names and its image loading; closes what the engine opened. */
+    private record Classifier(Function<INDArray, INDArray> model, List<String> classes, ImageFiles loader,
+            AutoCloseable resource) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            if (resource != null) {
+                resource.close();
+            }
+        }
+    }
+
+    private static Classifier dl4j(Path model) throws IOException {
         ModelArgument saved = ModelArgument.resolve(model);
-        RunRecord record = saved.record();
+        DataSpec spec = imageSpec(saved.record());
+        ComputationGraph net = saved.load();
+        return new Classifier(input -> net.outputSingle(false, input), saved.record().classNames(),
+                ImageFiles.like(spec), null);
+    }
+
+    /** An ONNX file as it is, or a checkpoint exported in memory (the same model 'export' would write). */
+    private static Classifier onnx(Path model) throws IOException {
+        OnnxClassifier onnx;
+        if (model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            onnx = OnnxClassifier.open(model);
+        } else {
+            ModelArgument saved = ModelArgument.resolve(model);
+            DataSpec spec = imageSpec(saved.record());
+            onnx = OnnxClassifier.of(ExportCommand.exportOf(saved, spec).toBytes(),
+                    Runtime.getRuntime().availableProcessors());
+        }
+        if (onnx.metadata().labels().isEmpty()) {
+            onnx.close();
+            throw new IllegalArgumentException(model + " records no class labels; export it with labels"
+                    + " (OnnxExport.labels, or 'wise-srnet export').");
+        }
+        return new Classifier(onnx::output, onnx.metadata().labels(), onnx.imageFiles(), onnx);
+    }
+
+    private static DataSpec imageSpec(RunRecord record) {
         DataSpec spec = record.dataSpec();
         if (spec == null || spec.generated()) {
             throw new IllegalArgumentException("This model was trained on generated data, not image files; predict"
                     + " needs a model trained with --data.");
         }
-        List<Path> files = imageFiles(inputs);
-        ComputationGraph net = saved.load();
-        ImageFiles loader = ImageFiles.like(spec);
-        List<String> classes = record.classNames();
-        int k = Math.min(top, classes.size());
-        ReadableBatches.forEach(files, batch, loader, readable -> {
-            List<Path> chunk = readable.files();
-            INDArray probabilities = net.outputSingle(false, readable.input());
-            for (int i = 0; i < chunk.size(); i++) {
-                INDArray row = probabilities.getRow(i);
-                List<Integer> order = new ArrayList<>();
-                for (int c = 0; c < classes.size(); c++) {
-                    order.add(c);
-                }
-                order.sort(Comparator.comparingDouble((Integer c) -> -row.getDouble(c)));
-                StringBuilder line = new StringBuilder(chunk.get(i).toString());
-                for (int j = 0; j < k; j++) {
-                    int c = order.get(j);
-                    line.append(String.format(Locale.ROOT, "  %s %.2f%%", classes.get(c), 100 * row.getDouble(c)));
-                }
-                System.out.println(line);
-            }
-        });
-        return Main.EXIT_OK;
+        return spec;
+    }
+
+    /** "  class1 87.20%  class2 9.10%" for the k most probable classes. */
+    private static String topClasses(INDArray row, List<String> classes, int k) {
+        List<Integer> order = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) {
+            order.add(c);
+        }
+        order.sort(Comparator.comparingDouble((Integer c) -> -row.getDouble(c)));
+        StringBuilder line = new StringBuilder();
+        for (int j = 0; j < k; j++) {
+            int c = order.get(j);
+            line.append(String.format(Locale.ROOT, "  %s %.2f%%", classes.get(c), 100 * row.getDouble(c)));
+        }
+        return line.toString();
     }
 
     static List<Path> imageFiles(List<Path> inputs) throws IOException {
