@@ -6,6 +6,8 @@ import io.github.wisesrnet.backbones.Backbone;
 import io.github.wisesrnet.backbones.TrainedBackbone;
 import io.github.wisesrnet.backbones.keras.KerasWeights;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
+import io.github.wisesrnet.deploy.OnnxClassifier;
+import io.github.wisesrnet.deploy.OnnxExport;
 import io.github.wisesrnet.explain.Attributions;
 import io.github.wisesrnet.explain.SpatialAttribution;
 import io.github.wisesrnet.inference.InferenceFolding;
@@ -128,6 +130,19 @@ public final class ConsumerExample {
         System.out.printf("fine-tuning: the frozen backbone is unchanged after a training step: %b%n", kept);
         if (!kept) {
             System.exit(1);
+        }
+
+        // Deployment: the trained network as an ONNX file (needs nothing extra); running it needs ONNX Runtime, which
+        // this project does not depend on: OnnxClassifier says what to add.
+        File onnxFile = File.createTempFile("model-", ".onnx");
+        onnxFile.deleteOnExit();
+        OnnxExport.of(loaded).write(onnxFile.toPath());
+        System.out.printf("exported to ONNX: %s (%,d bytes, opset %d)%n", onnxFile.getName(), onnxFile.length(),
+                OnnxExport.OPSET);
+        try {
+            OnnxClassifier.open(onnxFile.toPath()).close();
+        } catch (IllegalStateException e) {
+            System.out.println("ONNX model without onnxruntime: " + e.getMessage());
         }
 
         // Keras's ImageNet weights are read with DL4J's Keras model import, which this project does not depend on:

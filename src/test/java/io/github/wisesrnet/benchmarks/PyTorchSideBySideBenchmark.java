@@ -3,6 +3,8 @@ package io.github.wisesrnet.benchmarks;
 import io.github.wisesrnet.TorchPython;
 
 import io.github.wisesrnet.Head;
+import io.github.wisesrnet.deploy.OnnxClassifier;
+import io.github.wisesrnet.deploy.OnnxExport;
 import io.github.wisesrnet.inference.InferenceFolding;
 import io.github.wisesrnet.cpu.OneDnnHelpers;
 import io.github.wisesrnet.TestNets;
@@ -39,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * counted. Without {@code python3} with {@code torch} and {@code torchvision} (Debian: {@code apt-get install
  * python3-torch python3-torchvision}) the benchmark says so and reports this library alone. This library's inference
  * is timed twice: the trained network, and its {@link InferenceFolding} copy (batch norms folded into the
- * convolutions; PyTorch's side is its plain eval mode, unfolded).
+ * convolutions; PyTorch's side is its plain eval mode, unfolded), and a third time as the network exported to ONNX
+ * ({@link OnnxExport}) run by ONNX Runtime ({@link OnnxClassifier}), after checking that its outputs equal DL4J's.
  *
  * <p>Run: {@code mvn test -Pbenchmark -Dtest=PyTorchSideBySideBenchmark}; results in target/benchmarks/side-by-side.md.
  */
@@ -68,13 +71,18 @@ class PyTorchSideBySideBenchmark {
             return Double.NaN;
         }
 
+        /** An inference pass of the network exported to ONNX, run by ONNX Runtime, or NaN where there is none. */
+        default double onnxInference() {
+            return Double.NaN;
+        }
+
         @Override
         default void close() throws IOException {
         }
     }
 
-    private record Dl4jVariant(Head head, ComputationGraph net, ComputationGraph folded, INDArray x, INDArray y)
-            implements Variant {
+    private record Dl4jVariant(Head head, ComputationGraph net, ComputationGraph folded, OnnxClassifier onnx,
+            INDArray x, INDArray y) implements Variant {
         @Override
         public String framework() {
             return "this library (DL4J 1.0.0-M2.1)";
@@ -99,6 +107,18 @@ class PyTorchSideBySideBenchmark {
             long start = System.nanoTime();
             folded.outputSingle(false, x);
             return (System.nanoTime() - start) / 1e6;
+        }
+
+        @Override
+        public double onnxInference() {
+            long start = System.nanoTime();
+            onnx.output(x);
+            return (System.nanoTime() - start) / 1e6;
+        }
+
+        @Override
+        public void close() {
+            onnx.close();
         }
     }
 
@@ -182,7 +202,10 @@ class PyTorchSideBySideBenchmark {
         for (Head head : List.of(Head.GAP, Head.WISE_SRNET)) {
             ComputationGraph net = WiseSrNet.attach(features, 6, head);
             OneDnnHelpers.enableForwardCache(net); // the command line's setup: tune (by attach) + forward cache
-            variants.add(new Dl4jVariant(head, net, InferenceFolding.fold(net), x, y));
+            OnnxClassifier onnx = OnnxClassifier.of(OnnxExport.of(net).toBytes(), THREADS);
+            INDArray expected = net.outputSingle(false, x);
+            assertTrue(expected.equalsWithEps(onnx.output(x), 1e-4), "ONNX Runtime computes what DL4J computes");
+            variants.add(new Dl4jVariant(head, net, InferenceFolding.fold(net), onnx, x, y));
         }
         Path script = null;
         if (torchVersion != null) {
@@ -197,20 +220,23 @@ class PyTorchSideBySideBenchmark {
                     v.trainStep();
                     v.inference();
                     v.foldedInference();
+                    v.onnxInference();
                 }
             }
             double[][] train = new double[variants.size()][ROUNDS];
             double[][] infer = new double[variants.size()][ROUNDS];
             double[][] folded = new double[variants.size()][ROUNDS];
+            double[][] onnx = new double[variants.size()][ROUNDS];
             for (int r = 0; r < ROUNDS; r++) {
                 for (int k = 0; k < variants.size(); k++) {
                     int i = (k + r) % variants.size(); // rotate the order every round
                     train[i][r] = variants.get(i).trainStep();
                     infer[i][r] = variants.get(i).inference();
                     folded[i][r] = variants.get(i).foldedInference();
+                    onnx[i][r] = variants.get(i).onnxInference();
                 }
             }
-            write(variants, train, infer, folded, torchVersion);
+            write(variants, train, infer, folded, onnx, torchVersion);
         } finally {
             for (Variant v : variants) {
                 v.close();
@@ -222,11 +248,13 @@ class PyTorchSideBySideBenchmark {
     }
 
     private static void write(List<Variant> variants, double[][] train, double[][] infer, double[][] folded,
-            String torchVersion) throws IOException {
+            double[][] onnx, String torchVersion) throws IOException {
         BenchmarkTable table = new BenchmarkTable("framework", "head", "train step median ms", "images/s (train)",
                 "inference median ms", "images/s (inference)", "train images/s vs PyTorch",
                 "inference images/s vs PyTorch", "folded inference median ms", "folded inference images/s vs PyTorch",
-                "train steps (ms)", "inference passes (ms)", "folded inference passes (ms)");
+                "ONNX Runtime inference median ms", "ONNX Runtime images/s", "ONNX Runtime images/s vs PyTorch",
+                "train steps (ms)", "inference passes (ms)", "folded inference passes (ms)",
+                "ONNX Runtime passes (ms)");
         int torchOffset = variants.size() / 2;
         for (int k = 0; k < variants.size(); k++) {
             Variant v = variants.get(k);
@@ -234,9 +262,11 @@ class PyTorchSideBySideBenchmark {
             double i = BenchmarkTable.median(infer[k]);
             assertTrue(t > 0 && i > 0);
             double f = BenchmarkTable.median(folded[k]);
+            double o = BenchmarkTable.median(onnx[k]);
             String trainRatio = "";
             String inferRatio = "";
             String foldedRatio = "";
+            String onnxRatio = "";
             if (torchVersion != null && k < torchOffset) {
                 // images/s ratio = PyTorch's time / this library's time, same head
                 trainRatio = String.format(java.util.Locale.ROOT, "%.2f",
@@ -245,19 +275,31 @@ class PyTorchSideBySideBenchmark {
                         BenchmarkTable.median(infer[k + torchOffset]) / i);
                 foldedRatio = String.format(java.util.Locale.ROOT, "%.2f",
                         BenchmarkTable.median(infer[k + torchOffset]) / f);
+                onnxRatio = String.format(java.util.Locale.ROOT, "%.2f",
+                        BenchmarkTable.median(infer[k + torchOffset]) / o);
             }
             boolean hasFolded = !Double.isNaN(f);
+            boolean hasOnnx = !Double.isNaN(o);
             table.add(v.framework(), v.head().name(), t, BATCH * 1000 / t, i, BATCH * 1000 / i, trainRatio,
                     inferRatio, hasFolded ? String.format(java.util.Locale.ROOT, "%.1f", f) : "", foldedRatio,
-                    join(train[k]), join(infer[k]), hasFolded ? join(folded[k]) : "");
+                    hasOnnx ? String.format(java.util.Locale.ROOT, "%.1f", o) : "",
+                    hasOnnx ? String.format(java.util.Locale.ROOT, "%.1f", BATCH * 1000 / o) : "", onnxRatio,
+                    join(train[k]), join(infer[k]), hasFolded ? join(folded[k]) : "", hasOnnx ? join(onnx[k]) : "");
         }
         table.write("side-by-side", "ResNet50 at " + SIZE + "x" + SIZE + ", batch " + BATCH + ": this library and"
                         + " PyTorch on the same CPU",
                 "Machine: " + BenchmarkTable.machine() + ", " + OneDnnHelpers.describe() + ". " + THREADS
-                        + " threads in both. " + ROUNDS + " interleaved rounds after " + WARMUP + " warm-up steps;"
+                        + " threads in both; ONNX Runtime " + onnxRuntimeVersion() + " on the exported network"
+                        + " (OnnxClassifier: graph optimization level ALL_OPT, " + THREADS + " intra-op threads,"
+                        + " sequential execution). " + ROUNDS + " interleaved rounds after " + WARMUP + " warm-up steps;"
                         + " medians. " + (torchVersion == null ? "PyTorch not found (python3 with torch and"
                         + " torchvision; Debian: apt-get install python3-torch python3-torchvision): this library"
                         + " alone. " : "") + "Command: mvn test -Pbenchmark -Dtest=PyTorchSideBySideBenchmark");
+    }
+
+    private static String onnxRuntimeVersion() {
+        String version = ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion();
+        return version != null ? version : "(version not in its jar's manifest)";
     }
 
     private static String join(double[] values) {

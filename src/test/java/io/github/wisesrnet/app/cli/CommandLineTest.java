@@ -44,7 +44,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"compare", "train", "evaluate", "predict", "explain", "summary"})
+    @ValueSource(strings = {"compare", "train", "evaluate", "predict", "export", "explain", "summary"})
     void everyCommandHasHelp(String command) {
         Result r = run(command, "--help");
         assertEquals(0, r.exitCode(), r.err());
@@ -55,7 +55,7 @@ class CommandLineTest {
     void topLevelHelpListsTheCommands() {
         Result r = run("--help");
         assertEquals(0, r.exitCode());
-        for (String c : new String[]{"compare", "train", "evaluate", "predict", "explain", "summary"}) {
+        for (String c : new String[]{"compare", "train", "evaluate", "predict", "export", "explain", "summary"}) {
             assertTrue(r.out().contains(c), r.out());
         }
     }
