@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every backbone of the library with the GAP and Wise-SrNet heads, NCHW and NHWC, trained a few steps (so batch
+ * Every backbone of the library with the GAP and Wise-SrNet heads, NCHW and NHWC, trained two steps (so batch
  * normalization's running statistics are not their initial values): ONNX Runtime's output for the exported model
  * equals DL4J's within 1e-4 relative, and the file passes ONNX's own checker where Python's onnx package is installed.
  * Inputs are small where the full size is slow (each backbone at or near its smallest size).
@@ -62,6 +62,12 @@ class OnnxExportEquivalenceTest {
         ComputationGraph net = WiseSrNet.attach(backbone.featureExtractor((InputType.InputTypeConvolutional) input, 7),
                 CLASSES, head);
         trainFewSteps(net, input, CLASSES);
+        for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
+            if (layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization) {
+                assertTrue(layer.getParam("mean").amaxNumber().doubleValue() > 0, "running means moved: "
+                        + layer.conf().getLayer().getLayerName());
+            }
+        }
 
         Path file = dir.resolve(backbone.cliName() + "-" + head.cliName() + ".onnx");
         OnnxExport.of(net).write(file);
@@ -75,10 +81,11 @@ class OnnxExportEquivalenceTest {
         OnnxChecker.assertValid(file);
     }
 
-    /** A few SGD steps on random images, so batch-norm statistics and all weights have moved from their start. */
+    /** Two SGD steps on random images, so batch-norm statistics and all weights have moved from their start. */
     static void trainFewSteps(ComputationGraph net, InputType input, int classes) {
         net.setLearningRate(0.005); // the recipe's 0.045 makes ResNet50 diverge on random images
-        for (int step = 0; step < 3; step++) {
+        for (int step = 0; step < 2; step++) {
+            // batch 4: with 2 images, the 1x1 maps at the end of ResNet50 at 32 px give NaN in DL4J's training
             INDArray x = TestNets.randomInput(input, 4, DataType.FLOAT, 100 + step).muli(3).addi(0.5);
             net.fit(new DataSet(x, TestNets.labels(4, classes, DataType.FLOAT)));
         }
