@@ -125,8 +125,8 @@ public final class OnnxClassifier implements AutoCloseable {
             throw new IllegalArgumentException("Input of shape " + Arrays.toString(input.shape()) + "; the model takes "
                     + Arrays.toString(expected) + " (" + metadata.layout() + ").");
         }
-        INDArray contiguous = input.dataType() == DataType.FLOAT && input.isView() == false
-                && input.ordering() == 'c' && input.offset() == 0 ? input : input.castTo(DataType.FLOAT).dup('c');
+        INDArray contiguous = input.dataType() == DataType.FLOAT && !input.isView() && input.ordering() == 'c'
+                && input.offset() == 0 ? input : input.castTo(DataType.FLOAT).dup('c');
         // ND4J's buffer is native memory: ONNX Runtime reads it in place
         FloatBuffer buffer = contiguous.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
         buffer.limit((int) contiguous.length());

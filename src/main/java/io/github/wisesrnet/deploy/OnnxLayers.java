@@ -27,7 +27,7 @@ import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationELU;
@@ -155,9 +155,8 @@ final class OnnxLayers {
         if (layer instanceof FrozenLayer frozen) {
             return layer(name, frozen.getLayer(), input, params, outputType);
         }
-        if (layer instanceof BaseWrapperLayer wrapper
-                && wrapper instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop) {
-            return layer(name, wrapper.getUnderlying(), input, params, outputType);
+        if (layer instanceof FrozenLayerWithBackprop frozen) {
+            return layer(name, frozen.getUnderlying(), input, params, outputType);
         }
         if (layer instanceof WiseSrLayer wiseSr) {
             return wiseSr(name, wiseSr, input, params, outputType);

@@ -89,6 +89,18 @@ class OnnxExportTest {
         assertSameOutputs(net, input, "p = 3 without bias");
     }
 
+    /** DL4J's own zoo graph with the head attached, as the consumer example does (its ResNet50 ends in max pooling). */
+    @Test
+    void zooResNet50WithWiseSrNet() throws Exception {
+        // 128 px: the zoo graph's own 3x3 pooling at the end needs a 4x4 map; He init (the zoo's default gives NaN)
+        InputType input = InputType.convolutional(128, 128, 3);
+        ComputationGraph net = WiseSrNet.attach(org.deeplearning4j.zoo.model.ResNet50.builder().numClasses(1000)
+                .inputShape(new int[]{3, 128, 128}).weightInit(new org.deeplearning4j.nn.weights.WeightInitRelu())
+                .seed(1).build().graphBuilder(), 4);
+        OnnxExportEquivalenceTest.trainFewSteps(net, input, 4);
+        assertSameOutputs(net, input, "zoo ResNet50");
+    }
+
     /** Layer options the backbones do not all use: each activation, dilation, explicit padding, depthwise, ... */
     @ParameterizedTest(name = "{0}")
     @EnumSource(CNN2DFormat.class)

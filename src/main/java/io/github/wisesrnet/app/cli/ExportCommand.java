@@ -49,7 +49,7 @@ final class ExportCommand implements Callable<Integer> {
         ComputationGraph net = saved.load();
         OnnxExport export = OnnxExport.of(net)
                 .inputType(InputType.convolutional(record.height(), record.width(), record.channels(),
-                        CNN2DFormat.valueOf(record.format().toUpperCase(Locale.ROOT))))
+                        "NHWC".equalsIgnoreCase(record.format()) ? CNN2DFormat.NHWC : CNN2DFormat.NCHW))
                 .labels(record.classNames());
         if (spec != null && !spec.generated() && spec.preprocessing() != null) {
             export.preprocessing(Preprocessing.fromName(spec.preprocessing()));
