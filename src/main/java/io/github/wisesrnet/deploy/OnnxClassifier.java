@@ -1,11 +1,6 @@
 package io.github.wisesrnet.deploy;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.github.wisesrnet.data.ImageFiles;
-import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A model exported by {@link OnnxExport}, run by Microsoft's ONNX Runtime, with the preprocessing its metadata
@@ -31,21 +25,17 @@ import java.util.Map;
  * }
  * }</pre>
  * Session options: all of ONNX Runtime's graph optimizations ({@code ALL_OPT}), {@code threads} intra-op threads
- * (default: the available processors), sequential execution. Not thread-safe for {@link #close}; {@link #output} may
- * be called from several threads, as ONNX Runtime's {@code run} allows.
+ * (default: the available processors), sequential execution. Calls from several threads are run one after another
+ * (ONNX Runtime's own threads work inside each call).
  */
 public final class OnnxClassifier implements AutoCloseable {
 
-    private final OrtEnvironment environment;
-    private final OrtSession session;
+    private final OnnxRuntimeSession session;
     private final OnnxMetadata metadata;
-    private final String inputName;
 
-    private OnnxClassifier(OrtEnvironment environment, OrtSession session) throws OrtException {
-        this.environment = environment;
+    private OnnxClassifier(OnnxRuntimeSession session) {
         this.session = session;
-        this.metadata = OnnxMetadata.fromProperties(session.getMetadata().getCustomMetadata());
-        this.inputName = session.getInputNames().iterator().next();
+        this.metadata = OnnxMetadata.fromProperties(session.metadata());
     }
 
     /** The model in {@code file}, with one intra-op thread per available processor. */
@@ -77,30 +67,16 @@ public final class OnnxClassifier implements AutoCloseable {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            options.setIntraOpNumThreads(threads);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            OrtSession session;
-            try {
-                session = environment.createSession(model, options);
-            } catch (OrtException e) {
-                throw new IllegalArgumentException(source + " is not an ONNX model ONNX Runtime can load: "
-                        + e.getMessage(), e);
-            }
-            try {
-                return new OnnxClassifier(environment, session);
-            } catch (RuntimeException | OrtException e) {
-                session.close();
-                throw e instanceof IllegalArgumentException iae ? iae
-                        : new IllegalArgumentException(source + ": " + e.getMessage(), e);
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime could not set up a session: " + e.getMessage(), e);
+        OnnxRuntimeSession session = new OnnxRuntimeSession(model, threads, source);
+        try {
+            return new OnnxClassifier(session);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
         }
     }
 
+    /** ONNX Runtime is an optional dependency: say what to add before any of its classes is needed. */
     private static void requireRuntime() {
         try {
             Class.forName("ai.onnxruntime.OrtEnvironment", false, OnnxClassifier.class.getClassLoader());
@@ -130,18 +106,8 @@ public final class OnnxClassifier implements AutoCloseable {
         // ND4J's buffer is native memory: ONNX Runtime reads it in place
         FloatBuffer buffer = contiguous.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
         buffer.limit((int) contiguous.length());
-        try (OnnxTensor tensor = OnnxTensor.createTensor(environment, buffer, input.shape());
-             OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-            OnnxTensor out = (OnnxTensor) result.get(0);
-            long[] shape = out.getInfo().getShape();
-            FloatBuffer values = out.getFloatBuffer();
-            float[] data = new float[values.remaining()];
-            values.get(data);
-            return Nd4j.create(data, shape, DataType.FLOAT);
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on an input of shape " + Arrays.toString(input.shape())
-                    + ": " + e.getMessage(), e);
-        }
+        OnnxRuntimeSession.Output out = session.run(buffer, input.shape());
+        return Nd4j.create(out.values(), out.shape(), DataType.FLOAT);
     }
 
     /**
@@ -160,16 +126,12 @@ public final class OnnxClassifier implements AutoCloseable {
             throw new IllegalStateException("The model records no preprocessing, so images cannot be prepared for it:"
                     + " export it with OnnxExport.preprocessing(...), or call output(...) with prepared inputs.");
         }
-        return new ImageFiles((int) metadata.height(), (int) metadata.width(),
-                metadata.layout() == CNN2DFormat.NHWC ? CNN2DFormat.NHWC : CNN2DFormat.NCHW, metadata.preprocessing());
+        return new ImageFiles((int) metadata.height(), (int) metadata.width(), metadata.layout(),
+                metadata.preprocessing());
     }
 
     @Override
     public void close() {
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new IllegalStateException(e);
-        }
+        session.close();
     }
 }

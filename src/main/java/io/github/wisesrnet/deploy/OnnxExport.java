@@ -184,9 +184,10 @@ public final class OnnxExport {
         Path target = file.toAbsolutePath();
         Path folder = target.getParent();
         Files.createDirectories(folder);
-        Path temporary = Files.createTempFile(folder, target.getFileName().toString(), ".part");
+        // not Files.createTempFile, whose owner-only permissions the model would keep
+        Path temporary = folder.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".part");
         try {
-            Files.write(temporary, bytes);
+            Files.write(temporary, bytes, java.nio.file.StandardOpenOption.CREATE_NEW);
             Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temporary);

@@ -117,7 +117,7 @@ class OnnxExportTest {
                 .seed(5).dataType(DataType.FLOAT).updater(new Sgd(0.01)).weightInit(WeightInit.XAVIER)
                 .graphBuilder()
                 .addInputs("in")
-                .addLayer("dilated", new ConvolutionLayer.Builder(3, 3).nOut(6).dilation(2, 2).padding(1, 2)
+                .addLayer("dilated", new ConvolutionLayer.Builder(3, 3).nOut(6).dilation(2, 2).padding(2, 1)
                         .convolutionMode(ConvolutionMode.Truncate).activation(Activation.ELU).build(), "in")
                 .addLayer("strided_same", new ConvolutionLayer.Builder(3, 2).stride(2, 2).nOut(6)
                         .convolutionMode(ConvolutionMode.Same).activation(Activation.LEAKYRELU).build(), "dilated")
@@ -174,7 +174,7 @@ class OnnxExportTest {
     static Stream<Arguments> singleLayers() {
         Map<String, Layer> layers = new LinkedHashMap<>();
         layers.put("dilated conv, explicit padding", new ConvolutionLayer.Builder(3, 3).nOut(6).dilation(2, 2)
-                .padding(1, 2).convolutionMode(ConvolutionMode.Truncate).activation(Activation.ELU).build());
+                .padding(2, 1).convolutionMode(ConvolutionMode.Truncate).activation(Activation.ELU).build());
         layers.put("strided 'same' conv", new ConvolutionLayer.Builder(3, 2).stride(2, 2).nOut(6)
                 .convolutionMode(ConvolutionMode.Same).activation(Activation.LEAKYRELU).build());
         layers.put("depthwise x2", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(2).nOut(12)
@@ -290,6 +290,11 @@ class OnnxExportTest {
         Path file = dir.resolve("sub").resolve("model.onnx");
         OnnxExport.of(net).labels(List.of("cat", "dog", "owl \"quoted\"")).preprocessing(Preprocessing.TORCH)
                 .write(file);
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            // as any new file (umask), not owner-only like a temporary file
+            var created = Files.getPosixFilePermissions(Files.writeString(dir.resolve("plain.txt"), "x"));
+            assertEquals(created, Files.getPosixFilePermissions(file));
+        }
         try (OnnxClassifier model = OnnxClassifier.open(file, 1)) {
             OnnxMetadata m = model.metadata();
             assertEquals(List.of("cat", "dog", "owl \"quoted\""), m.labels());

@@ -83,6 +83,9 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private static Classifier dl4j(Path model) throws IOException {
+        if (model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            throw new IllegalArgumentException(model + " is an ONNX file: run it with --engine onnx.");
+        }
         ModelArgument saved = ModelArgument.resolve(model);
         DataSpec spec = imageSpec(saved.record());
         ComputationGraph net = saved.load();

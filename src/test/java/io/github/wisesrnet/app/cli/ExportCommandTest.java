@@ -115,6 +115,14 @@ class ExportCommandTest {
                 images.resolve("test").toString());
         assertEquals(Main.EXIT_USAGE, noFile.exitCode());
 
+        Path exported = dir.resolve("model.onnx");
+        assertEquals(0, run("export", "--model", models.resolve("nchw/wise-srnet").toString(), "--onnx",
+                exported.toString()).exitCode());
+        CommandLineTest.Result withoutEngine = run("predict", "--model", exported.toString(),
+                images.resolve("test").toString());
+        assertEquals(Main.EXIT_USAGE, withoutEngine.exitCode());
+        assertTrue(withoutEngine.err().contains("is an ONNX file: run it with --engine onnx"), withoutEngine.err());
+
         CommandLineTest.Result engine = run("predict", "--engine", "tensorrt", "--model",
                 models.resolve("nchw/wise-srnet").toString(), images.resolve("test").toString());
         assertEquals(Main.EXIT_USAGE, engine.exitCode());
