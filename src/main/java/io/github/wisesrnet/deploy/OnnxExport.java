@@ -51,7 +51,7 @@ public final class OnnxExport {
     private InputType inputType;
     private List<String> labels = List.of();
     private Preprocessing preprocessing;
-    /** For tests that compare vertex by vertex: the vertex whose activations the graph outputs (null: the network's). */
+    /** For tests: the vertex whose activations the graph outputs (null: the network's output). */
     private String outputVertex;
 
     private OnnxExport(ComputationGraph net) {

@@ -254,7 +254,8 @@ final class OnnxLayers {
 
     /**
      * ONNX pads [top, left, bottom, right]. 'Same' as DL4J computes it: output ceil(in / stride), the total padding
-     * split with the smaller half first (TensorFlow's rule); 'Truncate' and 'Strict': the layer's own symmetric padding.
+     * split with the smaller half first (TensorFlow's rule); 'Truncate' and 'Strict': the layer's own symmetric
+     * padding.
      */
     private static long[] pads(ConvolutionMode mode, int[] padding, int[] kernel, int[] stride, int[] dilation,
             InputType.InputTypeConvolutional in, InputType.InputTypeConvolutional out) {

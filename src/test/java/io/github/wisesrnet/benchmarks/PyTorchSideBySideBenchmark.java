@@ -291,7 +291,8 @@ class PyTorchSideBySideBenchmark {
                 "Machine: " + BenchmarkTable.machine() + ", " + OneDnnHelpers.describe() + ". " + THREADS
                         + " threads in both; ONNX Runtime " + onnxRuntimeVersion() + " on the exported network"
                         + " (OnnxClassifier: graph optimization level ALL_OPT, " + THREADS + " intra-op threads,"
-                        + " sequential execution). " + ROUNDS + " interleaved rounds after " + WARMUP + " warm-up steps;"
+                        + " sequential execution). " + ROUNDS + " interleaved rounds after " + WARMUP
+                        + " warm-up steps;"
                         + " medians. " + (torchVersion == null ? "PyTorch not found (python3 with torch and"
                         + " torchvision; Debian: apt-get install python3-torch python3-torchvision): this library"
                         + " alone. " : "") + "Command: mvn test -Pbenchmark -Dtest=PyTorchSideBySideBenchmark");

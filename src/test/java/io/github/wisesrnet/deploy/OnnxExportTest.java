@@ -70,7 +70,7 @@ class OnnxExportTest {
     @EnumSource(Head.class)
     void everyHeadNchwAndNhwc(Head head) throws Exception {
         for (CNN2DFormat format : CNN2DFormat.values()) {
-            // 40 px: an 10x10 map after small-cnn, pre-pooled 2x2 by the paper's rule (5x5 kernel)
+            // 40 px: a 10x10 map after small-cnn, pre-pooled 2x2 by the paper's rule (5x5 kernel)
             InputType input = InputType.convolutional(40, 40, 3, format);
             ComputationGraph net = WiseSrNet.attach(Backbone.SMALL_CNN.featureExtractor(
                     (InputType.InputTypeConvolutional) input, 3), 4, head);
@@ -83,7 +83,8 @@ class OnnxExportTest {
     void poolSizeThreeAndNoBias() throws Exception {
         InputType input = InputType.convolutional(96, 96, 3, CNN2DFormat.NHWC); // 12x12 map: p = 3, kernel 4x4
         ComputationGraph net = WiseSrNet.attach(Backbone.SMALL_CNN.featureExtractor(
-                (InputType.InputTypeConvolutional) input, 3), 3, AttachOptions.builder().head(Head.WISE_SRNET).bias(false)
+                (InputType.InputTypeConvolutional) input, 3), 3, AttachOptions.builder().head(Head.WISE_SRNET)
+                .bias(false)
                 .build());
         OnnxExportEquivalenceTest.trainFewSteps(net, input, 3);
         assertSameOutputs(net, input, "p = 3 without bias");
