@@ -126,7 +126,8 @@ public final class OnnxExport {
 
         OnnxGraph graph = new OnnxGraph(outputName);
         OnnxLayers layers = new OnnxLayers(graph);
-        graph.input(inputName, metadata().inputShape(-1));
+        OnnxMetadata metadata = metadata();
+        graph.input(inputName, metadata.inputShape(-1));
         Map<String, OnnxLayers.Tensor> tensors = new HashMap<>();
         tensors.put(inputName, layers.networkInput(inputName, in));
         List<String> refused = new ArrayList<>();
@@ -162,10 +163,10 @@ public final class OnnxExport {
         Onnx.ModelProto.Builder model = Onnx.ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("wise-srnet-dl4j")
-                .setProducerVersion(OnnxMetadata.currentLibraryVersion())
+                .setProducerVersion(metadata.libraryVersion())
                 .setGraph(graph.build());
         model.addOpsetImportBuilder().setDomain("").setVersion(OPSET);
-        metadata().toProperties().forEach((key, value) ->
+        metadata.toProperties().forEach((key, value) ->
                 model.addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
         return model.build();
     }

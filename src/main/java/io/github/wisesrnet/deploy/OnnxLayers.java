@@ -220,11 +220,8 @@ final class OnnxLayers {
             INDArray depthwise = w.permute(1, 0, 2, 3).dup('c').reshape('c', channels * m, 1, kernel[0], kernel[1]);
             String mid = graph.node("Conv", name + "/depthwise", convAttributes(kernel, stride, dilation, pads,
                     channels), input.name(), graph.weights(name + "/depthwise_kernel", depthwise));
-            INDArray pointwise = params.get("pW");
-            String[] inputs = separable.hasBias()
-                    ? new String[]{mid, graph.weights(name + "/pointwise_kernel", pointwise),
-                            graph.weights(name + "/bias", params.get("b").reshape(-1))}
-                    : new String[]{mid, graph.weights(name + "/pointwise_kernel", pointwise)};
+            String[] inputs = withBias(name, params.get("b"), mid,
+                    graph.weights(name + "/pointwise_kernel", params.get("pW")));
             return new Tensor(graph.node("Conv", name + "/pointwise", convAttributes(new int[]{1, 1},
                     new int[]{1, 1}, new int[]{1, 1}, new long[4], 1), inputs), outputType);
         }
@@ -238,12 +235,18 @@ final class OnnxLayers {
         } else {
             w = params.get("W");
         }
-        String weights = graph.weights(name + "/kernel", w);
-        String[] inputs = conv.hasBias()
-                ? new String[]{input.name(), weights, graph.weights(name + "/bias", params.get("b").reshape(-1))}
-                : new String[]{input.name(), weights};
+        String[] inputs = withBias(name, params.get("b"), input.name(), graph.weights(name + "/kernel", w));
         return new Tensor(graph.node("Conv", name + "/conv", convAttributes(kernel, stride, dilation, pads, group),
                 inputs), outputType);
+    }
+
+    /**
+     * A node's inputs {@code x, weights}, and the bias as a 1-D weight tensor when the layer has one (DL4J keeps no
+     * bias parameter for layers without).
+     */
+    private String[] withBias(String name, INDArray bias, String x, String weights) {
+        return bias == null ? new String[]{x, weights}
+                : new String[]{x, weights, graph.weights(name + "/bias", bias.reshape(-1))};
     }
 
     private static Attribute[] convAttributes(int[] kernel, int[] stride, int[] dilation, long[] pads, long group) {
@@ -370,10 +373,8 @@ final class OnnxLayers {
         if (!(input.type() instanceof InputType.InputTypeFeedForward)) {
             throw new UnsupportedException("dense layer on " + input.type() + " input");
         }
-        String weights = graph.weights(name + "/kernel", params.get("W"));
-        INDArray bias = params.get("b");
-        String[] inputs = bias == null ? new String[]{input.name(), weights}
-                : new String[]{input.name(), weights, graph.weights(name + "/bias", bias.reshape(-1))};
+        String[] inputs = withBias(name, params.get("b"), input.name(),
+                graph.weights(name + "/kernel", params.get("W")));
         return new Tensor(graph.node("Gemm", name + "/dense", inputs), outputType);
     }
 
@@ -397,10 +398,7 @@ final class OnnxLayers {
         long channels = in.getChannels();
         String kernel = graph.weights(name + "/spatial_weights",
                 params.get(WiseSrParamInitializer.WEIGHT_KEY).reshape('c', channels, 1, kH, kW));
-        String[] inputs = layer.hasBias()
-                ? new String[]{pooled, kernel, graph.weights(name + "/bias",
-                        params.get(WiseSrParamInitializer.BIAS_KEY).reshape(-1))}
-                : new String[]{pooled, kernel};
+        String[] inputs = withBias(name, params.get(WiseSrParamInitializer.BIAS_KEY), pooled, kernel);
         String weighted = graph.node("Conv", name + "/weighted_sum", new Attribute[]{
                 Attribute.ints("kernel_shape", kH, kW), Attribute.of("group", channels)}, inputs);
         return new Tensor(graph.node("Flatten", name, new Attribute[]{Attribute.of("axis", 1L)}, weighted),

@@ -33,7 +33,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelArgument saved = ModelArgument.resolve(model);
-        OnnxExport export = exportOf(saved, saved.record().dataSpec());
+        OnnxExport export = exportOf(saved);
         export.write(onnx);
         OnnxMetadata metadata = export.metadata();
         System.out.printf(Locale.ROOT, "wrote %s (%.1f MB): input %s %dx%dx%d, %d classes, preprocessing %s%n", onnx,
@@ -44,8 +44,9 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     /** The export of a saved model with what its run record says: input size and layout, labels, preprocessing. */
-    static OnnxExport exportOf(ModelArgument saved, DataSpec spec) {
+    static OnnxExport exportOf(ModelArgument saved) {
         RunRecord record = saved.record();
+        DataSpec spec = record.dataSpec();
         ComputationGraph net = saved.load();
         OnnxExport export = OnnxExport.of(net)
                 .inputType(InputType.convolutional(record.height(), record.width(), record.channels(),

@@ -82,8 +82,12 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
+    private static boolean isOnnxFile(Path model) {
+        return model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx");
+    }
+
     private static Classifier dl4j(Path model) throws IOException {
-        if (model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+        if (isOnnxFile(model)) {
             throw new IllegalArgumentException(model + " is an ONNX file: run it with --engine onnx.");
         }
         ModelArgument saved = ModelArgument.resolve(model);
@@ -96,12 +100,12 @@ final class PredictCommand implements Callable<Integer> {
     /** An ONNX file as it is, or a checkpoint exported in memory (the same model 'export' would write). */
     private static Classifier onnx(Path model) throws IOException {
         OnnxClassifier onnx;
-        if (model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+        if (isOnnxFile(model)) {
             onnx = OnnxClassifier.open(model);
         } else {
             ModelArgument saved = ModelArgument.resolve(model);
-            DataSpec spec = imageSpec(saved.record());
-            onnx = OnnxClassifier.of(ExportCommand.exportOf(saved, spec).toBytes(),
+            imageSpec(saved.record()); // refuses models trained on generated data, as the DL4J engine does
+            onnx = OnnxClassifier.of(ExportCommand.exportOf(saved).toBytes(),
                     Runtime.getRuntime().availableProcessors());
         }
         if (onnx.metadata().labels().isEmpty()) {
